@@ -1,0 +1,127 @@
+"""create_app(): configuration, extensions, blueprints, CLI, error handlers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from kpi_platform import context, errors
+from kpi_platform.cache import cache
+from kpi_platform.config import Settings
+from kpi_platform.db import db
+from kpi_platform.identity.auth import authenticate_request
+
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class KpiApi(Api):
+    """flask-smorest Api whose errors use the platform's one JSON error shape."""
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
+
+
+def _api_spec(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="kpi-platform",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/swagger-ui/",
+    )
+
+
+def _register_blueprints(api: Api, app: Flask) -> None:
+    from kpi_platform.audit.api import blp as audit_blp
+    from kpi_platform.health.api import blp as health_blp
+    from kpi_platform.identity.api import platform_blp as identity_platform_blp
+    from kpi_platform.identity.api import tenant_blp as identity_blp
+    from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
+    from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
+    from kpi_platform.web.views import bp as web_bp
+    from kpi_platform.web.views import swagger_ui
+
+    for blueprint in (tenancy_platform_blp, identity_platform_blp, tenancy_blp, identity_blp, audit_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health_blp)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(swagger_ui)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("kpi_platform", root_path=str(Path(__file__).parent), instance_path=str(settings.instance_path))
+    app.config["SETTINGS"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        ENV_NAME=settings.env,
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not settings.is_demo,
+    )
+    app.json.ensure_ascii = False  # Vietnamese stays readable UTF-8
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    cache.init_app(app)
+    _api_spec(app)
+    api = KpiApi(app, spec_kwargs={"info": {"description": "KPI evaluation of officials, one tenant per province."}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.extensions["kpi_api"] = api
+    errors.register_error_handlers(app)
+
+    @app.url_value_preprocessor
+    def _take_tenant_slug(endpoint, values):
+        if values and "tenant" in values:
+            g.tenant_slug = values.pop("tenant")
+
+    @app.url_defaults
+    def _add_tenant_slug(endpoint, values):
+        if "tenant_slug" in g and "tenant" not in values and app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = g.tenant_slug
+
+    @app.before_request
+    def _start_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        g.kpi_request_id_token = context.set_request_id(request_id)
+        authenticate_request()
+
+    @app.after_request
+    def _finish_request(response):
+        request_id = context.current_request_id()
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith("/api/v1"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _end_request(exc):
+        db.session.remove()
+        for name, reset in (
+            ("kpi_actor_token", context.reset_actor),
+            ("kpi_tenant_token", lambda token: context.reset_tenant(token, sync=False)),
+            ("kpi_request_id_token", context.reset_request_id),
+        ):
+            token = g.pop(name, None)
+            if token is not None:
+                reset(token)
+
+    _register_blueprints(api, app)
+
+    from kpi_platform.celery_app import celery_init_app
+
+    celery_init_app(app)
+    return app

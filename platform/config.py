@@ -1,0 +1,97 @@
+"""Settings from environment variables. The defaults give the embedded demo.
+
+Every variable is prefixed with KPI_. Production refuses to start on the demo's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "demo-only-insecure-secret-key"  # noqa: S105 - refused outside the demo
+ENVIRONMENTS = ("demo", "development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    env: str = "demo"
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str = ""
+    migration_database_url: str = ""
+    cross_tenant_database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = DEFAULT_SECRET_KEY
+    base_domain: str = "localhost"
+    celery_eager: bool = True
+    db_app_role: str = "kpi_app"
+    db_cross_tenant_role: str = "kpi_cross_tenant"
+    token_default_days: int = 90
+    token_max_days: int = 365
+    # Test-only switch used to prove the isolation tests catch a missing ORM layer.
+    tenant_orm_filter: bool = True
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_demo(self) -> bool:
+        return self.env in ("demo", "development")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        e = os.environ if environ is None else environ
+        env = e.get("KPI_ENV", "demo").strip().lower()
+        instance = Path(e.get("KPI_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+        database_url = e.get("KPI_DATABASE_URL") or f"sqlite:///{instance / 'kpi-demo.sqlite3'}"
+        settings = cls(
+            env=env,
+            instance_path=instance,
+            database_url=database_url,
+            migration_database_url=e.get("KPI_MIGRATION_DATABASE_URL") or database_url,
+            cross_tenant_database_url=e.get("KPI_CROSS_TENANT_DATABASE_URL") or database_url,
+            redis_url=e.get("KPI_REDIS_URL") or None,
+            secret_key=e.get("KPI_SECRET_KEY") or DEFAULT_SECRET_KEY,
+            base_domain=e.get("KPI_BASE_DOMAIN") or "localhost",
+            celery_eager=_bool(e.get("KPI_CELERY_EAGER"), default=env in ("demo", "development", "test")),
+            db_app_role=e.get("KPI_DB_APP_ROLE") or "kpi_app",
+            db_cross_tenant_role=e.get("KPI_DB_CROSS_TENANT_ROLE") or "kpi_cross_tenant",
+            token_default_days=int(e.get("KPI_TOKEN_DEFAULT_DAYS") or 90),
+            token_max_days=int(e.get("KPI_TOKEN_MAX_DAYS") or 365),
+        )
+        for key, value in overrides.items():
+            setattr(settings, key, value)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"KPI_ENV must be one of {', '.join(ENVIRONMENTS)}; got {self.env!r}.")
+        if not self.tenant_orm_filter and self.env != "test":
+            raise ConfigError("The tenant ORM filter can only be switched off in KPI_ENV=test.")
+        if self.env != "production":
+            return
+        problems = []
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("KPI_SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.is_sqlite:
+            problems.append("KPI_DATABASE_URL must point to PostgreSQL (SQLite is for the demo only)")
+        elif self.cross_tenant_database_url == self.database_url:
+            problems.append("KPI_CROSS_TENANT_DATABASE_URL must connect as the cross-tenant role, not the app role")
+        if not self.redis_url:
+            problems.append("KPI_REDIS_URL must be set (Celery broker and cache)")
+        if self.celery_eager:
+            problems.append("KPI_CELERY_EAGER must be off in production")
+        if problems:
+            raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")

@@ -1,0 +1,178 @@
+"""One JSON error shape for every 4xx/5xx.
+
+    {"error": {"code": "not_found", "message": "...", "fields": {...}, "request_id": "..."}}
+
+`code` is stable and machine-readable; `message` is Vietnamese unless the client asks for English
+(Accept-Language: en). Service functions raise DomainError subclasses (no Flask imports there);
+this module turns them, and every werkzeug HTTPException, into that shape.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from kpi_platform.context import current_request_id
+
+log = logging.getLogger(__name__)
+
+# code -> (Vietnamese, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bad_request": ("Yêu cầu không hợp lệ.", "The request is not valid."),
+    "validation_error": ("Dữ liệu gửi lên không hợp lệ.", "The submitted data is not valid."),
+    "authentication_required": (
+        "Cần đăng nhập hoặc mã truy cập hợp lệ.",
+        "Sign-in or a valid access token is required.",
+    ),
+    "invalid_token": (
+        "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.",
+        "The access token is invalid, expired or revoked.",
+    ),
+    "forbidden": ("Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this."),
+    "tenant_suspended": (
+        "Đơn vị (tỉnh) này đang bị tạm ngưng sử dụng hệ thống. Vui lòng liên hệ quản trị viên.",
+        "This tenant is suspended. Please contact the platform operator.",
+    ),
+    "account_disabled": ("Tài khoản đã bị khóa.", "This account is disabled."),
+    "not_found": ("Không tìm thấy.", "Not found."),
+    "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
+    "conflict": ("Dữ liệu bị trùng hoặc xung đột.", "The data conflicts with existing data."),
+    "unsupported_media_type": (
+        "Định dạng dữ liệu không được hỗ trợ; hãy gửi JSON.",
+        "Unsupported media type; send JSON.",
+    ),
+    "payload_too_large": ("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
+    "too_many_requests": ("Quá nhiều yêu cầu; vui lòng thử lại sau.", "Too many requests; try again later."),
+    "internal_error": (
+        "Lỗi hệ thống. Vui lòng thử lại hoặc báo cho bộ phận hỗ trợ kèm mã yêu cầu.",
+        "Internal error. Try again or report it to support with the request id.",
+    ),
+    "service_unavailable": ("Dịch vụ tạm thời không sẵn sàng.", "The service is temporarily unavailable."),
+}
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "authentication_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    503: "service_unavailable",
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; carries the HTTP status the API should answer with."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message_vi: str | None = None,
+        message_en: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: dict | None = None,
+    ) -> None:
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        default_vi, default_en = MESSAGES.get(self.code, MESSAGES["bad_request"])
+        self.message_vi = message_vi or default_vi
+        self.message_en = message_en or default_en
+        self.fields = fields
+        super().__init__(self.message_en)
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "authentication_required"
+
+
+def wants_english() -> bool:
+    return request.accept_languages.best_match(["vi", "en"], default="vi") == "en"
+
+
+def error_body(code: str, *, message_vi: str | None = None, message_en: str | None = None, fields=None):
+    default_vi, default_en = MESSAGES.get(code, MESSAGES["bad_request"])
+    message = (message_en or default_en) if wants_english() else (message_vi or default_vi)
+    body = {"code": code, "message": message, "request_id": current_request_id()}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def error_response(status: int, code: str, **kwargs):
+    response = jsonify(error_body(code, **kwargs))
+    response.status_code = status
+    return response
+
+
+def handle_domain_error(error: DomainError):
+    response = error_response(
+        error.status, error.code, message_vi=error.message_vi, message_en=error.message_en, fields=error.fields
+    )
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kpi-platform"'
+    return response
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    if status >= 500:
+        log.error("HTTP %s on %s %s", status, request.method, request.path)
+        return error_response(status, "service_unavailable" if status == 503 else "internal_error")
+    data = getattr(error, "data", None) or {}
+    fields = data.get("errors") or data.get("messages")
+    # webargs nests field errors by location ({"json": {...}}); a body's fields are what users fix.
+    if isinstance(fields, dict) and set(fields) <= {"json", "query", "form", "files", "headers", "view_args"}:
+        fields = fields.get("json") or fields.get("query") or fields.get("form") or fields
+    code = data.get("code") or STATUS_CODES.get(status, "bad_request")
+    response = error_response(status, code, fields=fields)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error (request id %s)", current_request_id())
+    return error_response(500, "internal_error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

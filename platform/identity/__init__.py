@@ -1,0 +1,1 @@
+"""Principals (user accounts), roles, API tokens and authentication of requests."""

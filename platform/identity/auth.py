@@ -1,0 +1,137 @@
+"""Authentication and access checks for every request, declared on each endpoint.
+
+    @access(Role.provincial_admin)            # tenant endpoint, these roles
+    @access()                                 # tenant endpoint, any principal of the tenant
+    @access(Role.platform_operator, scope=PLATFORM)
+    @public                                   # no principal needed
+
+The check runs in before_request, so a request without valid credentials gets 401 before its body
+is even parsed. An endpoint without a declaration is refused (and a test lists such endpoints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+
+from kpi_platform.cache import cache
+from kpi_platform.context import SYSTEM_TENANT_ID, Actor, set_actor, set_tenant
+from kpi_platform.db import db
+from kpi_platform.errors import DomainError, Forbidden, NotFound, Unauthorized
+from kpi_platform.identity import service
+from kpi_platform.tenancy import service as tenancy
+
+TENANT = "tenant"
+PLATFORM = "platform"
+PUBLIC = "public"
+TOKEN_TOUCH_SECONDS = 60
+# Endpoints Flask and flask-smorest add themselves; all are public and read-only.
+FRAMEWORK_ENDPOINTS = frozenset({"static", "swagger_ui.static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"})
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    scope: str
+    roles: frozenset[str]  # empty: any principal of the tenant
+
+    def describe(self) -> str:
+        return f"{self.scope}:{','.join(sorted(self.roles)) or '*'}"
+
+
+def access(*roles, scope: str = TENANT):
+    policy = AccessPolicy(scope=scope, roles=frozenset(str(r) for r in roles))
+
+    def mark(fn):
+        fn.__kpi_access__ = policy
+        return fn
+
+    return mark
+
+
+def public(fn):
+    fn.__kpi_access__ = AccessPolicy(scope=PUBLIC, roles=frozenset())
+    return fn
+
+
+def policy_for(app: Flask, endpoint: str, method: str) -> AccessPolicy | None:
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    view_class = getattr(view, "view_class", None)
+    target = getattr(view_class, method.lower(), None) if view_class else view
+    if target is None and method == "HEAD" and view_class:
+        target = getattr(view_class, "get", None)
+    return getattr(target, "__kpi_access__", None)
+
+
+class TenantSuspended(DomainError):
+    status = 403
+    code = "tenant_suspended"
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _tenant_from_host(base_domain: str) -> str | None:
+    host = request.host.split(":", 1)[0].lower()
+    suffix = "." + base_domain.lower()
+    if base_domain and host.endswith(suffix):
+        return host[: -len(suffix)] or None
+    return None
+
+
+def authenticate_request():
+    endpoint = request.endpoint
+    if endpoint is None or request.method == "OPTIONS":
+        return None
+    policy = policy_for(current_app, endpoint, request.method)
+    if policy is None:
+        if endpoint in FRAMEWORK_ENDPOINTS:
+            return None
+        raise Forbidden()  # deny by default; tests list every endpoint without a policy
+    if policy.scope == PUBLIC:
+        return None
+
+    if policy.scope == PLATFORM:
+        tenant = tenancy.get_tenant(SYSTEM_TENANT_ID)
+    else:
+        slug = g.get("tenant_slug")
+        host_slug = _tenant_from_host(current_app.config["SETTINGS"].base_domain)
+        if slug is None or (host_slug is not None and host_slug != slug):
+            raise NotFound()
+        tenant = tenancy.require_tenant_by_slug(slug)
+
+    raw = _bearer_token()
+    if raw is None:
+        raise Unauthorized()
+    if service.parse_token_tenant(raw) != tenant.id:
+        # A principal of another tenant: the same answer as for something that does not exist.
+        raise NotFound()
+    g.kpi_tenant_token = set_tenant(tenant.id)
+    token = service.authenticate_token(raw)
+    if tenant.is_suspended:
+        raise TenantSuspended()
+    principal = token.principal
+    if policy.roles and not principal.has_any_role(policy.roles):
+        raise Forbidden()
+    g.tenant = tenant
+    g.principal = principal
+    g.kpi_actor_token = set_actor(Actor(principal.id, principal.email))
+    if cache.add("token-used", token.id, ttl=TOKEN_TOUCH_SECONDS):
+        service.mark_token_used(token)
+        db.session.commit()
+    return None
+
+
+def current_principal():
+    return g.principal
+
+
+def current_tenant():
+    return g.tenant

@@ -1,0 +1,13 @@
+"""Every model, imported once so Base.metadata is complete (Alembic, tests)."""
+
+from kpi_platform.audit.models import AuditEntry
+from kpi_platform.db import Base, TenantScoped
+from kpi_platform.identity.models import ApiToken, Principal, PrincipalRole
+from kpi_platform.tenancy.models import Tenant
+
+__all__ = ["ApiToken", "AuditEntry", "Base", "Principal", "PrincipalRole", "Tenant", "TenantScoped"]
+
+
+def tenant_tables() -> list[str]:
+    """Names of the tables that hold tenant-owned rows."""
+    return sorted(t.name for t in Base.metadata.sorted_tables if "tenant_id" in t.c)

@@ -1,0 +1,1 @@
+"""Tenants (provinces, ministries), the tenant context, and the one door for cross-tenant work."""
