@@ -1,0 +1,165 @@
+"""Fixtures: a fresh PostgreSQL database per run (migrations applied once, as a non-superuser owner),
+the app connected as the non-owner app role, each test in a transaction rolled back at its end, and
+tenants, accounts and tokens made through the same service code users go through."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from support import bound_transaction
+
+from kpi_platform import migrate
+from kpi_platform.app import create_app
+from kpi_platform.config import Settings
+from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
+from kpi_platform.db import db
+from kpi_platform.identity import service as identity
+from kpi_platform.tenancy import service as tenancy
+
+PG_ADMIN_URL = os.environ.get("KPI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("KPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+OWNER_ROLE = "kpi_owner"
+
+
+def _url_for(database: str, user: str) -> str:
+    return (
+        make_url(PG_ADMIN_URL)
+        .set(database=database, username=user, password=None)
+        .render_as_string(hide_password=False)
+    )
+
+
+@dataclass
+class PgUrls:
+    database: str
+    owner: str
+    app: str
+    cross_tenant: str
+    superuser: str
+
+
+@pytest.fixture(scope="session")
+def pg() -> PgUrls:
+    name = f"kpi_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    migrate.create_roles(PG_ADMIN_URL)
+    with admin.connect() as connection:
+        if not connection.scalar(text("select 1 from pg_roles where rolname = :r"), {"r": OWNER_ROLE}):
+            connection.execute(text(f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        connection.execute(text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
+    urls = PgUrls(
+        database=name,
+        owner=_url_for(name, OWNER_ROLE),
+        app=_url_for(name, "kpi_app"),
+        cross_tenant=_url_for(name, "kpi_cross_tenant"),
+        superuser=_url_for(name, make_url(PG_ADMIN_URL).username),
+    )
+    migrate.upgrade(urls.owner)
+    yield urls
+    db.session.remove()
+    for engine in {db.engine, db.cross_tenant_engine} - {None}:
+        engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(pg, tmp_path_factory) -> Settings:
+    return Settings(
+        env="test",
+        instance_path=tmp_path_factory.mktemp("instance"),
+        database_url=pg.app,
+        migration_database_url=pg.owner,
+        cross_tenant_database_url=pg.cross_tenant,
+        redis_url=REDIS_URL,
+        secret_key="test-secret-key-" + "x" * 32,
+        celery_eager=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    app = create_app(settings)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(autouse=True)
+def tx(request, app):
+    """Every test runs in a rolled-back transaction as the app role (unless it asks otherwise)."""
+    if request.node.get_closest_marker("sqlite") or request.node.get_closest_marker("no_tx"):
+        yield None
+        return
+    yield from bound_transaction(db.engine)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---------------------------------------------------------------- tenants and accounts
+
+
+@pytest.fixture(scope="session")
+def tenant_a(app):
+    slug = f"a-{uuid.uuid4().hex[:8]}"
+    return tenancy.create_tenant(slug=slug, name_vi="Tỉnh Khánh Hòa (A)", name_en="Province A", status="active")
+
+
+@pytest.fixture(scope="session")
+def tenant_b(app):
+    slug = f"b-{uuid.uuid4().hex[:8]}"
+    return tenancy.create_tenant(slug=slug, name_vi="Tỉnh Hà Tĩnh (B)", name_en="Province B", status="active")
+
+
+@dataclass
+class Account:
+    principal: object
+    token: str
+    tenant: object
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def id(self):
+        return self.principal.id
+
+
+@pytest.fixture
+def make_account(app):
+    """make_account(tenant, roles=[...], name=...) -> Account, committed to the test transaction."""
+    counter = iter(range(10_000))
+
+    def make(tenant, roles=("official",), name: str | None = None, email: str | None = None) -> Account:
+        n = next(counter)
+        tenant_id = tenant.id if tenant is not None else SYSTEM_TENANT_ID
+        with tenant_scope(tenant_id):
+            principal = identity.create_principal(
+                email=email or f"user{n}-{uuid.uuid4().hex[:6]}@example.vn",
+                display_name=name or f"Người dùng {n}",
+                roles=list(roles),
+            )
+            _, raw = identity.issue_token(principal, name=f"test {n}", days=30, max_days=365)
+            db.session.commit()
+        return Account(principal=principal, token=raw, tenant=tenant)
+
+    return make
+
+
+@pytest.fixture
+def operator(make_account) -> Account:
+    return make_account(None, roles=["platform_operator"], name="Vận hành")
+
+
+@pytest.fixture
+def admin_a(make_account, tenant_a) -> Account:
+    return make_account(tenant_a, roles=["provincial_admin"], name="Quản trị A")

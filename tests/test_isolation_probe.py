@@ -1,0 +1,221 @@
+"""The endpoint probe: every route and method of the app, called with tenant A's credentials and
+tenant B's ids, must answer 404; lists and searches for A never show B's marker.
+
+It is built from the app's own URL map (checked against the OpenAPI document), so a new route is
+probed without anyone writing a case for it. A route whose URL parameters the probe cannot fill
+with B's ids fails the meta-test until a source is added to PARAM_SOURCES.
+
+The probe runs once per isolation layer, with the other layer switched off:
+- "orm": connected as a superuser (RLS does not apply), only the ORM filter protects;
+- "rls": connected as the app role with the ORM filter off, only row-level security protects.
+KPI_TEST_SABOTAGE=orm|rls switches the layer under test off as well, to show the probe then fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine
+from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction
+
+from kpi_platform.audit.models import AuditEntry
+from kpi_platform.context import tenant_scope
+from kpi_platform.db import db, set_orm_filter_enabled
+from kpi_platform.identity import service as identity
+from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TENANT, policy_for
+from kpi_platform.models import tenant_tables
+
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+SABOTAGE = os.environ.get("KPI_TEST_SABOTAGE", "")
+
+
+@dataclass
+class World:
+    a_headers: dict
+    a_slug: str
+    b_slug: str
+    b_ids: dict  # URL parameter name -> one of tenant B's values
+
+
+def _b_audit_entry_id(b_tenant):
+    from sqlalchemy import select  # noqa: PLC0415
+
+    with tenant_scope(b_tenant.id):
+        return db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.occurred_at.desc()).limit(1))
+
+
+@pytest.fixture
+def world(make_account, tenant_a, tenant_b) -> World:
+    """Both tenants with the same shapes; B's text fields carry the marker."""
+    a_all = make_account(tenant_a, roles=ALL_TENANT_ROLES, name="Nguyễn Văn A")
+    make_account(tenant_a, roles=["official"], name="Trần Thị Bình")
+    b_admin = make_account(
+        tenant_b, roles=ALL_TENANT_ROLES, name=f"Lê Văn {MARKER_B}", email=f"{MARKER_B.lower()}@b.example.vn"
+    )
+    b_official = make_account(tenant_b, roles=["official"], name=f"Phạm {MARKER_B}")
+    with tenant_scope(tenant_b.id):
+        b_token = db.session.scalars(identity.list_tokens(b_official.id)).first()
+    return World(
+        a_headers=a_all.headers,
+        a_slug=tenant_a.slug,
+        b_slug=tenant_b.slug,
+        b_ids={
+            "principal_id": str(b_admin.id),
+            "token_id": str(b_token.id),
+            "entry_id": str(_b_audit_entry_id(tenant_b)),
+            "slug": tenant_b.slug,
+        },
+    )
+
+
+# URL parameter -> how the probe fills it. "tenant" is filled with A's or B's slug by the probe itself.
+PARAM_SOURCES = {"tenant", "principal_id", "token_id", "entry_id", "slug"}
+# Bodies for write methods, so validation passes and the tenant check is what answers.
+PROBE_BODIES = {
+    ("POST", "/api/v1/t/<tenant>/principals"): {"email": "probe@example.vn", "display_name": "Probe"},
+    ("POST", "/api/v1/t/<tenant>/tokens"): {"name": "probe"},
+    ("POST", "/api/v1/platform/tokens"): {"name": "probe"},
+    ("POST", "/api/v1/platform/tenants"): {"slug": "probe-tenant", "name_vi": "Thử", "name_en": "Probe"},
+}
+
+
+def routes(app):
+    """(rule, method, policy) for every route the app serves, framework endpoints aside."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in FRAMEWORK_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            yield rule, method, policy_for(app, rule.endpoint, method)
+
+
+def fill(rule, tenant_slug: str, ids: dict) -> str:
+    values = {name: (tenant_slug if name == "tenant" else ids[name]) for name in rule.arguments}
+    path = rule.rule
+    for name, value in values.items():
+        path = path.replace(f"<uuid:{name}>", value).replace(f"<{name}>", value)
+    return path
+
+
+def call(client, method, path, headers, body=None):
+    return client.open(path, method=method, headers=headers, json=body if method in ("POST", "PATCH", "PUT") else None)
+
+
+def probe(app, client, world: World) -> list[str]:
+    """Return every leak found (empty when isolation holds)."""
+    leaks = []
+    for rule, method, policy in routes(app):
+        body = PROBE_BODIES.get((method, rule.rule), {})
+        has_ids = bool(set(rule.arguments) - {"tenant"})
+        if policy.scope == TENANT:
+            # A's credentials on B's tenant URL: B's tenant is "not found" for A.
+            r = call(client, method, fill(rule, world.b_slug, world.b_ids), world.a_headers, body)
+            if r.status_code != 404:
+                leaks.append(f"{method} {rule.rule} on B's URL -> {r.status_code}")
+            if has_ids:
+                # A's tenant URL with B's ids: the shape of Redash's #1979.
+                r = call(client, method, fill(rule, world.a_slug, world.b_ids), world.a_headers, body)
+                if r.status_code != 404:
+                    leaks.append(f"{method} {rule.rule} with B's ids -> {r.status_code}")
+            elif method == "GET":
+                r = call(client, method, fill(rule, world.a_slug, {}), world.a_headers)
+                if r.status_code != 200:
+                    leaks.append(f"{method} {rule.rule} for A -> {r.status_code} (expected 200)")
+                if MARKER_B in r.get_data(as_text=True):
+                    leaks.append(f"{method} {rule.rule} for A shows B's marker")
+        elif policy.scope == PLATFORM:
+            # A tenant's principal on platform routes: those routes do not exist for it.
+            r = call(client, method, fill(rule, world.a_slug, world.b_ids), world.a_headers, body)
+            if r.status_code != 404:
+                leaks.append(f"{method} {rule.rule} (platform) with A's token -> {r.status_code}")
+        elif policy.scope == PUBLIC:
+            r = call(client, method, fill(rule, world.a_slug, world.b_ids), {})
+            if MARKER_B in r.get_data(as_text=True):
+                leaks.append(f"{method} {rule.rule} (public) shows B's marker")
+    return leaks
+
+
+@pytest.fixture
+def orm_layer_only(app, pg):
+    """Connected as a superuser: RLS does not apply, the ORM filter alone keeps tenants apart."""
+    engine = create_engine(pg.superuser)
+    gen = bound_transaction(engine)
+    next(gen)
+    if SABOTAGE == "orm":
+        set_orm_filter_enabled(False)
+    yield
+    gen.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def rls_layer_only(app, pg):
+    """The app role with the ORM filter off: row-level security alone keeps tenants apart."""
+    engine = create_engine(pg.superuser)
+    setup = []
+    if SABOTAGE == "rls":
+        setup = [f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY" for t in tenant_tables()]
+    gen = bound_transaction(engine, *setup, "SET LOCAL ROLE kpi_app")
+    next(gen)
+    set_orm_filter_enabled(False)
+    yield
+    gen.close()
+    engine.dispose()
+
+
+@pytest.mark.no_tx
+def test_probe_orm_layer_alone_keeps_tenants_apart(orm_layer_only, world, app, client):
+    leaks = probe(app, client, world)
+    assert leaks == [], "\n".join(leaks)
+
+
+@pytest.mark.no_tx
+def test_probe_rls_layer_alone_keeps_tenants_apart(rls_layer_only, world, app, client):
+    leaks = probe(app, client, world)
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_probe_with_both_layers(world, app, client):
+    leaks = probe(app, client, world)
+    assert leaks == [], "\n".join(leaks)
+
+
+# ---------------------------------------------------------------- meta-tests
+
+
+def test_every_route_declares_its_access(app):
+    missing = [f"{method} {rule.rule}" for rule, method, policy in routes(app) if policy is None]
+    assert missing == [], f"routes without @access/@public: {missing}"
+
+
+def test_every_route_parameter_has_a_probe_source(app):
+    unknown = {
+        f"{rule.rule}: {name}" for rule, _, _ in routes(app) for name in rule.arguments if name not in PARAM_SOURCES
+    }
+    assert unknown == set(), f"the probe cannot fill these with B's ids; add them to PARAM_SOURCES: {unknown}"
+
+
+def test_every_tenant_route_is_under_the_tenant_prefix(app):
+    wrong = [
+        rule.rule
+        for rule, _, policy in routes(app)
+        if policy.scope == TENANT and not rule.rule.startswith("/api/v1/t/<tenant>")
+    ]
+    assert wrong == []
+
+
+def test_probe_covers_every_path_of_the_openapi_document(app, client):
+    spec = json.loads(client.get("/api/openapi.json").get_data(as_text=True))
+    documented = {
+        (method.upper(), path) for path, item in spec["paths"].items() for method in item if method != "parameters"
+    }
+    probed = set()
+    for rule, method, _ in routes(app):
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<uuid:{name}>", "{" + name + "}").replace(f"<{name}>", "{" + name + "}")
+        probed.add((method, path))
+    assert documented - probed == set(), "documented operations the probe does not reach"
+    assert {p for p in probed if p[1].startswith("/api/v1")} - documented == set(), "API routes missing from docs"
