@@ -1,6 +1,7 @@
 """Celery wired to Flask (after pallets/flask examples/celery), with the tenant carried explicitly.
 
-Tenant tasks are declared with @tenant_task and called as `task.delay(tenant_id, ...)`. Their base
+Tenant tasks are declared with @tenant_task, take `tenant_id` as their first parameter and are
+called as `task.delay(tenant_id, ...)`. Their base
 class enters the app context with a session of its own, checks the tenant exists, selects it (ORM
 filter and RLS), runs, and cleans up. A tenant task without a tenant raises before touching data.
 Beat jobs loop over tenants explicitly and enqueue one task per tenant.
@@ -30,9 +31,7 @@ class FlaskTask(Task):
 
 class TenantTask(FlaskTask):
     def __call__(self, *args, **kwargs):
-        tenant_id = kwargs.pop("tenant_id", None)
-        if tenant_id is None and args:
-            tenant_id, *args = args
+        tenant_id = kwargs.get("tenant_id", args[0] if args else None)
         if not tenant_id:
             raise MissingTenant(f"task {self.name} needs a tenant_id")
         tenant_uuid = uuid.UUID(str(tenant_id))

@@ -134,10 +134,13 @@ class Account:
         return self.principal.id
 
 
+_account_counter = iter(range(1_000_000))
+
+
 @pytest.fixture
 def make_account(app):
     """make_account(tenant, roles=[...], name=...) -> Account, committed to the test transaction."""
-    counter = iter(range(10_000))
+    counter = _account_counter
 
     def make(tenant, roles=("official",), name: str | None = None, email: str | None = None) -> Account:
         n = next(counter)
@@ -153,6 +156,12 @@ def make_account(app):
         return Account(principal=principal, token=raw, tenant=tenant)
 
     return make
+
+
+@pytest.fixture
+def make_account_committed(make_account):
+    """For tests marked no_tx: the same factory, but the rows are committed for real."""
+    return make_account
 
 
 @pytest.fixture

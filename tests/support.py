@@ -23,5 +23,5 @@ def bound_transaction(engine, *setup_sql: str):
         db.session.remove()
         transaction.rollback()
         connection.close()
-        db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
         set_orm_filter_enabled(True)

@@ -52,7 +52,7 @@ def _issue(data):
         max_days=settings.token_max_days,
     )
     db.session.commit()
-    return {**TokenSchema().dump(token), "token": raw}
+    return {**{name: getattr(token, name) for name in TokenSchema().fields}, "token": raw}
 
 
 @tenant_blp.route("/me")

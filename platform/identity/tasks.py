@@ -10,7 +10,7 @@ from kpi_platform.tenancy.models import Tenant
 
 
 @tenant_task("identity.purge_expired_tokens")
-def purge_expired_tokens(older_than_days: int = 90) -> int:
+def purge_expired_tokens(tenant_id: str, older_than_days: int = 90) -> int:
     deleted = service.purge_expired_tokens(older_than_days=older_than_days)
     db.session.commit()
     return deleted
