@@ -70,7 +70,9 @@ def serve(host: str, port: int) -> None:
         db.session.remove()
         click.echo(f"Demo data ready. API tokens: {token_file}")
     else:
-        click.echo("Not the demo: for production run gunicorn -c gunicorn.conf.py", err=True)
+        raise click.ClickException(
+            "serve runs the demo only (KPI_ENV=demo or development); in production run gunicorn -c gunicorn.conf.py"
+        )
     click.echo(f"kpi-platform on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     # Werkzeug's server is enough for the demo; production runs gunicorn.
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
@@ -111,7 +113,7 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"Schema at {migrate.current_revision(_settings().migration_database_url)}")
 
 
-@db_group.command("create-roles")
+@db_group.command("create-roles", with_appcontext=False)
 @click.option(
     "--superuser-url", envvar="KPI_SUPERUSER_DATABASE_URL", required=True, help="A connection allowed to create roles."
 )
@@ -282,3 +284,7 @@ def seed_demo() -> None:
 
     for line in demo.seed(_settings().instance_path / "demo-tokens.txt"):
         click.echo(line)
+
+
+if __name__ == "__main__":
+    main()

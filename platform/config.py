@@ -32,10 +32,8 @@ class Settings:
     cross_tenant_database_url: str = ""
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET_KEY
-    base_domain: str = "localhost"
+    base_domain: str = ""
     celery_eager: bool = True
-    db_app_role: str = "kpi_app"
-    db_cross_tenant_role: str = "kpi_cross_tenant"
     token_default_days: int = 90
     token_max_days: int = 365
     # Test-only switch used to prove the isolation tests catch a missing ORM layer.
@@ -63,10 +61,8 @@ class Settings:
             cross_tenant_database_url=e.get("KPI_CROSS_TENANT_DATABASE_URL") or database_url,
             redis_url=e.get("KPI_REDIS_URL") or None,
             secret_key=e.get("KPI_SECRET_KEY") or DEFAULT_SECRET_KEY,
-            base_domain=e.get("KPI_BASE_DOMAIN") or "localhost",
+            base_domain=e.get("KPI_BASE_DOMAIN") or "",
             celery_eager=_bool(e.get("KPI_CELERY_EAGER"), default=env in ("demo", "development", "test")),
-            db_app_role=e.get("KPI_DB_APP_ROLE") or "kpi_app",
-            db_cross_tenant_role=e.get("KPI_DB_CROSS_TENANT_ROLE") or "kpi_cross_tenant",
             token_default_days=int(e.get("KPI_TOKEN_DEFAULT_DAYS") or 90),
             token_max_days=int(e.get("KPI_TOKEN_MAX_DAYS") or 365),
         )

@@ -159,3 +159,35 @@ def test_global_accounts_issue_their_own_tokens(client, operator):
     me = client.get("/api/v1/platform/me", headers={"Authorization": f"Bearer {raw}"})
     assert me.status_code == 200 and me.json["tenant"]["slug"] == "platform"
     assert client.get("/api/v1/platform/tokens", headers=operator.headers).status_code == 200
+
+
+def test_operator_revokes_a_global_token(client, operator):
+    raw = client.post("/api/v1/platform/tokens", headers=operator.headers, json={"name": "laptop"}).json
+    r = client.delete(f"/api/v1/platform/tokens/{raw['id']}", headers=operator.headers)
+    assert r.status_code == 200 and r.json["revoked_at"]
+    assert client.get("/api/v1/platform/me", headers={"Authorization": f"Bearer {raw['token']}"}).status_code == 401
+
+
+def test_search_treats_wildcards_literally(client, admin_a, make_account, tenant_a):
+    make_account(tenant_a, name="Đỗ Văn Hùng")
+    url = f"{base(tenant_a)}/principals"
+    assert client.get(url, headers=admin_a.headers, query_string={"q": "%"}).json == []
+    assert client.get(url, headers=admin_a.headers, query_string={"q": "_"}).json == []
+    assert [p["display_name"] for p in client.get(url, headers=admin_a.headers, query_string={"q": "hùng"}).json] == [
+        "Đỗ Văn Hùng"
+    ]
+
+
+def test_requests_still_work_when_the_cache_is_down(client, admin_a, tenant_a, monkeypatch):
+    from kpi_platform.cache import RedisStore, cache  # noqa: PLC0415
+
+    monkeypatch.setattr(cache, "store", RedisStore("redis://127.0.0.1:1/0"))
+    assert client.get(f"{base(tenant_a)}/me", headers=admin_a.headers).status_code == 200
+
+
+def test_host_naming_another_tenant_is_404(client, admin_a, tenant_a, app, monkeypatch):
+    monkeypatch.setattr(app.config["SETTINGS"], "base_domain", "kpi.gov.vn")
+    url = f"{base(tenant_a)}/me"
+    assert client.get(url, headers=admin_a.headers, base_url=f"http://{tenant_a.slug}.kpi.gov.vn").status_code == 200
+    assert client.get(url, headers=admin_a.headers, base_url="http://api.kpi.gov.vn").status_code == 200
+    assert client.get(url, headers=admin_a.headers, base_url="http://ha-noi.kpi.gov.vn").status_code == 404

@@ -154,3 +154,14 @@ class PlatformTokens(MethodView):
     def post(self, data):
         """Issue an API token for myself (global accounts)"""
         return _issue(data)
+
+
+@platform_blp.route("/tokens/<uuid:token_id>")
+class PlatformTokenById(MethodView):
+    @access(scope=PLATFORM)
+    @platform_blp.response(200, TokenSchema)
+    def delete(self, token_id: uuid.UUID):
+        """Revoke a token (global accounts; an operator may revoke any global account's token)"""
+        token = service.revoke_token(token_id, by=current_principal())
+        db.session.commit()
+        return token

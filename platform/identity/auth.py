@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import redis
 from flask import Flask, current_app, g, request
 
 from kpi_platform.cache import cache
@@ -79,10 +80,15 @@ def _bearer_token() -> str | None:
 
 
 def _tenant_from_host(base_domain: str) -> str | None:
+    """With KPI_BASE_DOMAIN set, <slug>.<base domain> names a tenant too (api., www. … do not)."""
+    if not base_domain:
+        return None
     host = request.host.split(":", 1)[0].lower()
     suffix = "." + base_domain.lower()
-    if base_domain and host.endswith(suffix):
-        return host[: -len(suffix)] or None
+    if host.endswith(suffix):
+        label = host[: -len(suffix)]
+        if label and "." not in label and label not in tenancy.RESERVED_SLUGS:
+            return label
     return None
 
 
@@ -123,10 +129,20 @@ def authenticate_request():
     g.tenant = tenant
     g.principal = principal
     g.kpi_actor_token = set_actor(Actor(principal.id, principal.email))
-    if cache.add("token-used", token.id, ttl=TOKEN_TOUCH_SECONDS):
+    _touch(token)
+    return None
+
+
+def _touch(token) -> None:
+    """Record when a token was last used, at most once a minute; a cache outage only skips this."""
+    try:
+        first_use_this_minute = cache.add("token-used", token.id, ttl=TOKEN_TOUCH_SECONDS)
+    except redis.RedisError as exc:
+        current_app.logger.warning("cache unavailable, token use not recorded: %s", exc)
+        return
+    if first_use_this_minute:
         service.mark_token_used(token)
         db.session.commit()
-    return None
 
 
 def current_principal():

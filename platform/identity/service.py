@@ -102,11 +102,21 @@ def find_principal_by_email(email: str) -> Principal | None:
     return db.session.scalar(select(Principal).where(Principal.email == _normalise_email(email)))
 
 
+def escape_like(text: str) -> str:
+    """Make %, _ and \\ in user input match themselves in a LIKE pattern (escape character \\)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_principals(*, q: str | None = None, role: str | None = None, status: str | None = None):
     stmt = select(Principal)
     if q:
-        pattern = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(Principal.email.like(pattern), func.lower(Principal.display_name).like(pattern)))
+        pattern = "%" + escape_like(q.strip().lower()) + "%"
+        stmt = stmt.where(
+            or_(
+                Principal.email.like(pattern, escape="\\"),
+                func.lower(Principal.display_name).like(pattern, escape="\\"),
+            )
+        )
     if role:
         stmt = stmt.where(Principal.id.in_(select(PrincipalRole.principal_id).where(PrincipalRole.role == role)))
     if status:

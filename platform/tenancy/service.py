@@ -16,7 +16,9 @@ from kpi_platform.tenancy.door import cross_tenant_session
 from kpi_platform.tenancy.models import Tenant, TenantKind, TenantStatus
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-RESERVED_SLUGS = frozenset({"platform", "api", "admin", "static", "www", "t", "login", "logout", "healthz"})
+RESERVED_SLUGS = frozenset(
+    {"platform", "api", "admin", "static", "www", "t", "login", "logout", "healthz", "app", "auth", "sso"}
+)
 EDITABLE_FIELDS = ("name_vi", "name_en", "status", "time_zone")
 
 

@@ -1,0 +1,181 @@
+"""What a newcomer and an operator run: the embedded demo on SQLite (`kpi-platform serve`) over real
+HTTP, and the operator CLI against PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "kpi_platform.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, token: str | None = None, method: str = "GET", body: dict | None = None):
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("newcomer")
+    shutil.copytree(ROOT / "tenants", workdir / "tenants")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+    log = open(workdir / "serve.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if _get(f"{base}/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("demo did not start: " + (workdir / "serve.log").read_text())
+    tokens = {}
+    for line in (workdir / "instance" / "demo-tokens.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            slug, email, token = line.split()
+            tokens[email] = token
+    yield base, tokens, workdir
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.mark.sqlite
+def test_demo_serves_pages_api_and_docs_on_sqlite(demo_server):
+    base, tokens, workdir = demo_server
+    assert (workdir / "instance" / "kpi-demo.sqlite3").exists()
+    status, page = _get(f"{base}/")
+    assert status == 200 and "Tỉnh Khánh Hòa" in page and "Chế độ trình diễn" in page
+    assert _get(f"{base}/readyz")[0] == 200
+    assert _get(f"{base}/api/docs")[0] == 200
+    status, me = _get(f"{base}/api/v1/t/khanh-hoa/me", tokens["admin@khanh-hoa.demo"])
+    assert status == 200 and json.loads(me)["principal"]["display_name"] == "Quản trị viên tỉnh"
+
+
+@pytest.mark.sqlite
+def test_demo_keeps_provinces_apart_on_sqlite(demo_server):
+    base, tokens, _ = demo_server
+    admin_kh = tokens["admin@khanh-hoa.demo"]
+    assert _get(f"{base}/api/v1/t/ha-tinh/me", admin_kh)[0] == 404
+    status, listing = _get(f"{base}/api/v1/t/khanh-hoa/principals?page_size=100", admin_kh)
+    assert status == 200 and "ha-tinh" not in listing and "khanh-hoa.demo" in listing
+    status, audit = _get(f"{base}/api/v1/t/khanh-hoa/audit?page_size=100", admin_kh)
+    assert status == 200 and "ha-tinh" not in audit
+
+
+@pytest.mark.sqlite
+def test_demo_operator_creates_a_province_and_its_admin_signs_in(demo_server):
+    base, tokens, workdir = demo_server
+    operator = tokens["operator@platform.demo"]
+    slug = f"thanh-hoa-{uuid.uuid4().hex[:4]}"
+    status, body = _get(
+        f"{base}/api/v1/platform/tenants",
+        operator,
+        "POST",
+        {
+            "slug": slug,
+            "name_vi": "Tỉnh Thanh Hóa",
+            "name_en": "Thanh Hoa",
+            "first_admin": {"email": "admin@thanhhoa.vn", "display_name": "Quản trị Thanh Hóa"},
+        },
+    )
+    assert status == 201, body
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+    r = subprocess.run(
+        [*CLI, "accounts", "issue-token", "--tenant", slug, "--email", "admin@thanhhoa.vn"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip().splitlines()[-1]
+    status, me = _get(f"{base}/api/v1/t/{slug}/me", token)
+    assert status == 200 and json.loads(me)["tenant"]["name_vi"] == "Tỉnh Thanh Hóa"
+    assert _get(f"{base}/api/v1/t/khanh-hoa/me", token)[0] == 404
+
+
+@pytest.mark.no_tx
+def test_operator_cli_against_postgresql(pg, tmp_path, client):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("KPI_")},
+        "KPI_ENV": "test",
+        "KPI_INSTANCE_PATH": str(tmp_path),
+        "KPI_DATABASE_URL": pg.app,
+        "KPI_MIGRATION_DATABASE_URL": pg.owner,
+        "KPI_CROSS_TENANT_DATABASE_URL": pg.cross_tenant,
+    }
+
+    def run(*args):
+        r = subprocess.run([*CLI, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout, r.stderr
+
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    code, out, err = run("db", "upgrade")
+    assert code == 0 and "0001" in out, err
+    code, out, err = run(
+        "tenants",
+        "create",
+        "--slug",
+        slug,
+        "--name-vi",
+        "Tỉnh Cà Mau",
+        "--name-en",
+        "Ca Mau",
+        "--status",
+        "pilot",
+        "--admin-email",
+        "qt@camau.vn",
+        "--admin-name",
+        "Quản trị Cà Mau",
+    )
+    assert code == 0, err
+    assert json.loads(out)["name_vi"] == "Tỉnh Cà Mau"
+    code, out, err = run("tenants", "create", "--slug", slug, "--name-vi", "X", "--name-en", "X")
+    assert code != 0 and "already exists" in err
+    code, out, err = run("accounts", "issue-token", "--tenant", slug, "--email", "qt@camau.vn", "--days", "2")
+    assert code == 0, err
+    token = out.strip()
+    r = client.get(f"/api/v1/t/{slug}/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json["principal"]["roles"] == ["provincial_admin"]
+    code, out, err = run("tenants", "suspend", slug)
+    assert code == 0 and json.loads(out)["status"] == "suspended"
+    r = client.get(f"/api/v1/t/{slug}/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and r.json["error"]["code"] == "tenant_suspended"
+    code, out, err = run("tenants", "list")
+    assert code == 0 and slug in out
+    code, out, err = run("serve")
+    assert code != 0 and "demo only" in err
