@@ -43,12 +43,13 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.health.api import blp as health_blp
     from kpi_platform.identity.api import platform_blp as identity_platform_blp
     from kpi_platform.identity.api import tenant_blp as identity_blp
+    from kpi_platform.org.api import blp as org_blp
     from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
     from kpi_platform.web.views import bp as web_bp
     from kpi_platform.web.views import swagger_ui
 
-    for blueprint in (tenancy_platform_blp, identity_platform_blp, tenancy_blp, identity_blp, audit_blp):
+    for blueprint in (tenancy_platform_blp, identity_platform_blp, tenancy_blp, identity_blp, org_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
     app.register_blueprint(web_bp)

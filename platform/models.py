@@ -3,9 +3,24 @@
 from kpi_platform.audit.models import AuditEntry
 from kpi_platform.db import Base, TenantScoped
 from kpi_platform.identity.models import ApiToken, Principal, PrincipalRole
+from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
 from kpi_platform.tenancy.models import Tenant
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "Principal", "PrincipalRole", "Tenant", "TenantScoped"]
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "AuditEntry",
+    "Base",
+    "JobPosition",
+    "Official",
+    "OrgUnit",
+    "OrgUnitVersion",
+    "Principal",
+    "PrincipalRole",
+    "Tenant",
+    "TenantScoped",
+    "UnitKind",
+]
 
 
 def tenant_tables() -> list[str]:

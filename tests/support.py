@@ -25,3 +25,66 @@ def bound_transaction(engine, *setup_sql: str):
         connection.close()
         db.session.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
         set_orm_filter_enabled(True)
+
+
+def build_org(tenant, marker: str = "", day=None, prefix: str = "") -> dict:
+    """A small province: root, an agency with a division, a commune; two positions; three
+    officials with primary assignments. Names carry `marker`. Committed to the test transaction."""
+    from datetime import date  # noqa: PLC0415
+
+    from kpi_platform.context import tenant_scope  # noqa: PLC0415
+    from kpi_platform.org import service as org  # noqa: PLC0415
+
+    day = day or date(2025, 1, 1)
+    with tenant_scope(tenant.id):
+        root = org.create_unit(
+            code=prefix + "T", name_vi=f"UBND tỉnh {marker}", kind="province", parent_id=None, valid_from=day
+        )
+        agency = org.create_unit(
+            code=prefix + "SNV", name_vi=f"Sở Nội vụ {marker}", kind="agency", parent_id=root.id, valid_from=day
+        )
+        division = org.create_unit(
+            code=prefix + "SNV-TCCB",
+            name_vi=f"Phòng Tổ chức {marker}",
+            kind="division",
+            parent_id=agency.id,
+            valid_from=day,
+        )
+        commune = org.create_unit(
+            code=prefix + "X-CAMLAM", name_vi=f"Xã Cam Lâm {marker}", kind="commune", parent_id=root.id, valid_from=day
+        )
+        head = org.create_position(code=prefix + "LD", name_vi=f"Giám đốc Sở {marker}", category="leadership")
+        staff = org.create_position(code=prefix + "CV", name_vi=f"Chuyên viên {marker}", category="professional")
+        director = org.create_official(
+            staff_code=prefix + "NV001",
+            full_name=f"Nguyễn Văn An {marker}".strip(),
+            employment_kind="cong_chuc",
+            assignment={"unit_id": agency.id, "position_id": head.id, "valid_from": day},
+        )
+        clerk = org.create_official(
+            staff_code=prefix + "NV002",
+            full_name=f"Trần Thị Bình {marker}".strip(),
+            employment_kind="cong_chuc",
+            assignment={"unit_id": division.id, "position_id": staff.id, "valid_from": day},
+        )
+        commune_clerk = org.create_official(
+            staff_code=prefix + "X001",
+            full_name=f"Lê Văn Cường {marker}".strip(),
+            employment_kind="can_bo",
+            assignment={"unit_id": commune.id, "position_id": staff.id, "valid_from": day},
+        )
+        org.set_unit_head(agency.id, director.id)
+        assignment = org.assignments_of(clerk.id)[0]
+        db.session.commit()
+    return {
+        "root": root.id,
+        "agency": agency.id,
+        "division": division.id,
+        "commune": commune.id,
+        "head_position": head.id,
+        "staff_position": staff.id,
+        "director": director.id,
+        "clerk": clerk.id,
+        "commune_clerk": commune_clerk.id,
+        "clerk_assignment": assignment.id,
+    }

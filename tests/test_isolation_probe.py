@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine
-from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction
+from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, build_org
 
 from kpi_platform.audit.models import AuditEntry
 from kpi_platform.context import tenant_scope
@@ -38,6 +38,7 @@ class World:
     a_slug: str
     b_slug: str
     b_ids: dict  # URL parameter name -> one of tenant B's values
+    b_org: dict
 
 
 def _b_audit_entry_id(b_tenant):
@@ -58,6 +59,8 @@ def world(make_account, tenant_a, tenant_b) -> World:
     b_official = make_account(tenant_b, roles=["official"], name=f"Phạm {MARKER_B}")
     with tenant_scope(tenant_b.id):
         b_token = db.session.scalars(identity.list_tokens(b_official.id)).first()
+    build_org(tenant_a)
+    b_org = build_org(tenant_b, marker=MARKER_B, prefix="B-")
     return World(
         a_headers=a_all.headers,
         a_slug=tenant_a.slug,
@@ -67,19 +70,55 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "token_id": str(b_token.id),
             "entry_id": str(_b_audit_entry_id(tenant_b)),
             "slug": tenant_b.slug,
+            "unit_id": str(b_org["division"]),
+            "position_id": str(b_org["staff_position"]),
+            "official_id": str(b_org["clerk"]),
+            "assignment_id": str(b_org["clerk_assignment"]),
         },
+        b_org=b_org,
     )
 
 
 # URL parameter -> how the probe fills it. "tenant" is filled with A's or B's slug by the probe itself.
-PARAM_SOURCES = {"tenant", "principal_id", "token_id", "entry_id", "slug"}
+PARAM_SOURCES = {
+    "tenant",
+    "principal_id",
+    "token_id",
+    "entry_id",
+    "slug",
+    "unit_id",
+    "position_id",
+    "official_id",
+    "assignment_id",
+}
 # Bodies for write methods, so validation passes and the tenant check is what answers.
 PROBE_BODIES = {
     ("POST", "/api/v1/t/<tenant>/principals"): {"email": "probe@example.vn", "display_name": "Probe"},
     ("POST", "/api/v1/t/<tenant>/tokens"): {"name": "probe"},
     ("POST", "/api/v1/platform/tokens"): {"name": "probe"},
     ("POST", "/api/v1/platform/tenants"): {"slug": "probe-tenant", "name_vi": "Thử", "name_en": "Probe"},
+    ("PATCH", "/api/v1/t/<tenant>/org/units/<uuid:unit_id>"): {"effective_date": "2025-06-01", "name_vi": "X"},
+    ("POST", "/api/v1/t/<tenant>/org/units/<uuid:unit_id>/dissolve"): {"effective_date": "2025-06-01"},
+    ("PUT", "/api/v1/t/<tenant>/org/units/<uuid:unit_id>/head"): {"official_id": None},
+    ("POST", "/api/v1/t/<tenant>/officials/<uuid:official_id>/assignments"): "assignment",
+    ("PATCH", "/api/v1/t/<tenant>/officials/<uuid:official_id>/assignments/<uuid:assignment_id>"): {
+        "valid_to": "2025-06-01"
+    },
+    ("POST", "/api/v1/t/<tenant>/officials/<uuid:official_id>/transfer"): "transfer",
 }
+
+
+def body_for(method, rule, world: World):
+    body = PROBE_BODIES.get((method, rule.rule), {})
+    if body == "assignment":  # refers to B's unit and position as well
+        return {
+            "unit_id": world.b_ids["unit_id"],
+            "position_id": world.b_ids["position_id"],
+            "valid_from": "2025-06-01",
+        }
+    if body == "transfer":
+        return {"unit_id": world.b_ids["unit_id"], "effective_date": "2025-06-01"}
+    return body
 
 
 def routes(app):
@@ -107,7 +146,7 @@ def probe(app, client, world: World) -> list[str]:
     """Return every leak found (empty when isolation holds)."""
     leaks = []
     for rule, method, policy in routes(app):
-        body = PROBE_BODIES.get((method, rule.rule), {})
+        body = body_for(method, rule, world)
         has_ids = bool(set(rule.arguments) - {"tenant"})
         if policy.scope == TENANT:
             # A's credentials on B's tenant URL: B's tenant is "not found" for A.

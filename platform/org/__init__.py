@@ -1,0 +1,1 @@
+"""Org structure and people: effective-dated org tree, job positions, officials, assignments."""
