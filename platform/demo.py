@@ -5,13 +5,18 @@ Idempotent: a tenant that exists is left as it is.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 
 from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
+from kpi_platform.org import service as org
+from kpi_platform.org.models import OrgUnit
+from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenancy import service as tenancy
 
 DEMO_TOKEN_DAYS = 365
@@ -28,6 +33,110 @@ def _account(email: str, name: str, roles: list[str]) -> tuple[str, str]:
     _, raw = identity.issue_token(principal, name="demo", days=DEMO_TOKEN_DAYS, max_days=DEMO_TOKEN_DAYS)
     db.session.commit()
     return email, raw
+
+
+DEMO_START = date(2025, 4, 1)  # Khánh Hòa's official start
+MERGER_DAY = date(2025, 7, 1)  # Ninh Thuận merged into Khánh Hòa
+AGENCIES = [
+    ("SNV", "Sở Nội vụ", ["Phòng Tổ chức, biên chế", "Phòng Cải cách hành chính", "Văn phòng Sở"]),
+    ("STC", "Sở Tài chính", ["Phòng Ngân sách", "Phòng Đầu tư", "Văn phòng Sở"]),
+    ("SGDDT", "Sở Giáo dục và Đào tạo", ["Phòng Giáo dục phổ thông", "Văn phòng Sở"]),
+]
+COMMUNES = [("P-NHATRANG", "Phường Nha Trang"), ("X-CAMLAM", "Xã Cam Lâm")]
+FORMER_NINH_THUAN = [
+    ("NT-PHUOCDAN", "Xã Phước Dân"),
+    ("NT-PHUOCHAU", "Xã Phước Hậu"),
+    ("NT-PHUOCTHAI", "Xã Phước Thái"),
+]
+PEOPLE = [
+    "Nguyễn Văn A",
+    "Trần Thị Bình",
+    "Lê Văn Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Đức",
+    "Huỳnh Thị Hạnh",
+    "Võ Văn Hùng",
+    "Đặng Thị Lan",
+    "Bùi Văn Long",
+    "Đỗ Thị Mai",
+    "Hồ Văn Nam",
+    "Ngô Thị Oanh",
+    "Dương Văn Phúc",
+    "Lý Thị Quỳnh",
+    "Phan Văn Sơn",
+    "Trương Thị Thảo",
+    "Đinh Văn Toàn",
+    "Mai Thị Uyên",
+    "Tôn Nữ Vân",
+    "Châu Văn Xuân",
+    "Lâm Thị Yến",
+    "Tạ Văn Ánh",
+]
+
+
+def seed_org() -> None:
+    """A small Khánh Hòa: agencies with divisions, communes, and the former Ninh Thuận communes
+    merged into one ward from 1 July 2025 (so "as of" June still shows the old tree)."""
+    if db.session.scalar(select(OrgUnit.id).limit(1)):
+        return
+    root = org.create_unit(
+        code="KH", name_vi="UBND tỉnh Khánh Hòa", kind="province", parent_id=None, valid_from=DEMO_START
+    )
+    nt_root = org.create_unit(
+        code="NT", name_vi="UBND tỉnh Ninh Thuận (cũ)", kind="province", parent_id=None, valid_from=DEMO_START
+    )
+    leader = org.create_position(code="LD-SO", name_vi="Giám đốc Sở", category="leadership", unit_kinds=["agency"])
+    head = org.create_position(code="TP", name_vi="Trưởng phòng", category="leadership", unit_kinds=["division"])
+    staff = org.create_position(
+        code="CV", name_vi="Chuyên viên", category="professional", unit_kinds=["agency", "division", "commune"]
+    )
+    units = []
+    for code, name, divisions in AGENCIES:
+        agency = org.create_unit(code=code, name_vi=name, kind="agency", parent_id=root.id, valid_from=DEMO_START)
+        units.append((agency, leader))
+        for index, division in enumerate(divisions, start=1):
+            unit = org.create_unit(
+                code=f"{code}-P{index}", name_vi=division, kind="division", parent_id=agency.id, valid_from=DEMO_START
+            )
+            units.append((unit, head if index == 1 else staff))
+    for code, name in COMMUNES:
+        units.append(
+            (org.create_unit(code=code, name_vi=name, kind="commune", parent_id=root.id, valid_from=DEMO_START), staff)
+        )
+    former = [
+        org.create_unit(code=code, name_vi=name, kind="commune", parent_id=nt_root.id, valid_from=DEMO_START)
+        for code, name in FORMER_NINH_THUAN
+    ]
+    units += [(unit, staff) for unit in former]
+    for number, name in enumerate(PEOPLE, start=1):
+        unit, position = units[(number - 1) % len(units)]
+        official = org.create_official(
+            staff_code=f"KH{number:04d}",
+            full_name=name,
+            employment_kind="cong_chuc",
+            email=".".join(fold(name).split()) + "@khanh-hoa.demo",
+            assignment={"unit_id": unit.id, "position_id": position.id, "valid_from": DEMO_START},
+        )
+        if position is not staff:
+            org.set_unit_head(unit.id, official.id)
+    ward = org.create_unit(
+        code="P-PHUOCHAI", name_vi="Xã Phước Hải", kind="commune", parent_id=root.id, valid_from=MERGER_DAY
+    )
+    org.reorganise(
+        effective_date=MERGER_DAY,
+        reason="Sáp nhập tỉnh Ninh Thuận vào tỉnh Khánh Hòa",
+        merges=[{"source_ids": [u.id for u in former], "target_id": ward.id}],
+    )
+    org.dissolve_unit(nt_root.id, effective_date=MERGER_DAY, reason="Sáp nhập vào tỉnh Khánh Hòa")
+    db.session.commit()
+
+
+def _link_official(email: str) -> None:
+    official = db.session.scalar(select(org.Official).where(org.Official.email == email))
+    principal = identity.find_principal_by_email(email)
+    if official is not None and official.principal_id is None:
+        org.update_official(official.id, {"principal_id": principal.id})
+        db.session.commit()
 
 
 def seed(token_file: Path) -> list[str]:
@@ -47,12 +156,15 @@ def seed(token_file: Path) -> list[str]:
             time_zone=spec.get("time_zone", "Asia/Ho_Chi_Minh"),
         )
         with tenant_scope(tenant.id):
+            if tenant.slug == "khanh-hoa":
+                seed_org()
             for local, name, roles in (
                 ("admin", "Quản trị viên tỉnh", ["provincial_admin"]),
                 ("auditor", "Thanh tra Sở Nội vụ", ["auditor"]),
                 ("nguyen.van.a", "Nguyễn Văn A", ["official"]),
             ):
                 email, raw = _account(f"{local}@{tenant.slug}.demo", name, roles)
+                _link_official(email)
                 lines.append(f"{tenant.slug:9} {email:32} {raw}")
     token_file.parent.mkdir(parents=True, exist_ok=True)
     header = "# Demo API tokens (send as 'Authorization: Bearer <token>'); regenerated at each start.\n"

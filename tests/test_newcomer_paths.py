@@ -181,3 +181,23 @@ def test_operator_cli_against_postgresql(pg, tmp_path, client):
     assert code == 0 and slug in out
     code, out, err = run("serve")
     assert code != 0 and "demo only" in err
+
+
+@pytest.mark.sqlite
+def test_demo_org_tree_shows_the_merger_on_sqlite(demo_server):
+    base, tokens, _ = demo_server
+    admin = tokens["admin@khanh-hoa.demo"]
+
+    def root_names(day):
+        status, body = _get(f"{base}/api/v1/t/khanh-hoa/org/tree?as_of={day}", admin)
+        assert status == 200
+        return {node["unit"]["name_vi"]: [c["unit"]["name_vi"] for c in node["children"]] for node in json.loads(body)}
+
+    june, july = root_names("2025-06-30"), root_names("2025-07-01")
+    assert "Xã Phước Dân" in june["UBND tỉnh Ninh Thuận (cũ)"]
+    assert "UBND tỉnh Ninh Thuận (cũ)" not in july and "Xã Phước Hải" in july["UBND tỉnh Khánh Hòa"]
+    status, body = _get(f"{base}/api/v1/t/khanh-hoa/officials?q=nguyen%20van%20a", admin)
+    assert status == 200 and [o["full_name"] for o in json.loads(body)] == ["Nguyễn Văn A"]
+    official = tokens["nguyen.van.a@khanh-hoa.demo"]
+    status, body = _get(f"{base}/api/v1/t/khanh-hoa/officials", official)
+    assert status == 200 and [o["staff_code"] for o in json.loads(body)] == ["KH0001"], "an official sees themself"
