@@ -119,15 +119,13 @@ def seed_org() -> None:
         )
         if position is not staff:
             org.set_unit_head(unit.id, official.id)
-    ward = org.create_unit(
-        code="P-PHUOCHAI", name_vi="Xã Phước Hải", kind="commune", parent_id=root.id, valid_from=MERGER_DAY
-    )
     org.reorganise(
         effective_date=MERGER_DAY,
         reason="Sáp nhập tỉnh Ninh Thuận vào tỉnh Khánh Hòa",
-        merges=[{"source_ids": [u.id for u in former], "target_id": ward.id}],
+        creates=[{"code": "P-PHUOCHAI", "name_vi": "Xã Phước Hải", "kind": "commune", "parent": "KH"}],
+        merges=[{"sources": [u.id for u in former], "target": "P-PHUOCHAI"}],
+        dissolves=["NT"],
     )
-    org.dissolve_unit(nt_root.id, effective_date=MERGER_DAY, reason="Sáp nhập vào tỉnh Khánh Hòa")
     db.session.commit()
 
 

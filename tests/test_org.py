@@ -79,27 +79,25 @@ def test_merger_of_communes_keeps_the_old_tree_for_earlier_dates(api, kh):
             },
         },
     ).json
-    ward = api.post(
-        "/org/units",
-        {
-            "code": "P-PHUOCHAI",
-            "name_vi": "Xã Phước Hải",
-            "kind": "commune",
-            "parent_id": str(kh["root"]),
-            "valid_from": "2025-07-01",
-        },
-    ).json
-
     r = api.post(
         "/org/reorganisations",
         {
             "effective_date": "2025-07-01",
             "reason": "Nghị quyết sáp nhập 2025",
-            "merges": [{"source_ids": [made["NT-PHUOCDAN"], made["NT-PHUOCHAU"]], "target_id": ward["id"]}],
+            "creates": [{"code": "P-PHUOCHAI", "name_vi": "Xã Phước Hải", "kind": "commune", "parent": "T"}],
+            "merges": [{"sources": [made["NT-PHUOCDAN"], "NT-PHUOCHAU"], "target": "P-PHUOCHAI"}],
+            "dissolves": ["NT"],
         },
     )
     assert r.status_code == 201, r.json
-    assert r.json == {"moved_units": 0, "merged_units": 2, "transferred_assignments": 1}
+    assert r.json == {
+        "created_units": 1,
+        "moved_units": 0,
+        "merged_units": 2,
+        "transferred_assignments": 1,
+        "dissolved_units": 1,
+    }
+    ward = api.get("/org/units", q="Phước Hải", as_of="2025-07-01").json[0]
 
     before = api.get("/org/units", as_of="2025-06-30", page_size=100).json
     after = api.get("/org/units", as_of="2025-07-01", page_size=100).json
@@ -114,6 +112,39 @@ def test_merger_of_communes_keeps_the_old_tree_for_earlier_dates(api, kh):
     history = api.get(f"/officials/{clerk['id']}/assignments").json
     assert [(a["valid_from"], a["valid_to"]) for a in history] == [("2023-05-01", "2025-07-01"), ("2025-07-01", None)]
     assert api.get(f"/org/units/{made['NT-PHUOCDAN']}", as_of="2025-07-02").status_code == 404
+
+
+def test_split_and_bad_reorganisation_change_nothing(api, kh):
+    """A split in one call: two new units, the clerk goes to one of them, the old division ends.
+    A reorganisation with one bad step changes nothing at all."""
+    bad = {
+        "effective_date": "2025-09-01",
+        "reason": "Chia tách",
+        "creates": [{"code": "TC-1", "name_vi": "Phòng Tổ chức 1", "kind": "division", "parent": "SNV"}],
+        "transfers": [{"official_id": str(kh["clerk"]), "unit": "TC-1"}],
+        "dissolves": ["SNV-TCCB", "SNV"],
+    }
+    r = api.post("/org/reorganisations", bad)
+    assert r.status_code == 409 and "dissolves[1].unit_id" in r.json["error"]["fields"]
+    assert api.get("/org/units", q="Phòng Tổ chức 1", as_of="2025-09-01").json == [], "nothing was kept"
+    good = {
+        **bad,
+        "creates": [
+            *bad["creates"],
+            {"code": "TC-2", "name_vi": "Phòng Tổ chức 2", "kind": "division", "parent": str(kh["agency"])},
+        ],
+        "dissolves": ["SNV-TCCB"],
+    }
+    r = api.post("/org/reorganisations", good)
+    assert r.status_code == 201, r.json
+    assert r.json["created_units"] == 2 and r.json["dissolved_units"] == 1
+    codes = [u["code"] for u in api.get(f"/org/units/{kh['agency']}/descendants", as_of="2025-09-01").json]
+    assert codes == ["TC-1", "TC-2"]
+    r = api.post(
+        "/org/reorganisations",
+        {"effective_date": "2025-09-02", "reason": "x", "moves": [{"unit": "NO-SUCH", "parent": "T"}]},
+    )
+    assert r.status_code == 422 and r.json["error"]["fields"] == {"moves[0].unit": ["unknown"]}
 
 
 def test_moving_a_subtree_and_renaming_keep_history(api, kh):

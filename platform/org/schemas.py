@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -92,32 +94,58 @@ class UnitHeadSchema(ma.Schema):
     official_id = ma.fields.UUID(required=True, allow_none=True)
 
 
+class UnitRef(ma.fields.String):
+    """A unit named by its id or by its code (codes let one reorganisation refer to units it creates)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            if not 0 < len(text) <= 60:
+                raise ma.ValidationError("Not a unit id or code.") from None
+            return text
+
+
+class ReorgCreateSchema(ma.Schema):
+    code = code_field
+    name_vi = Name(required=True, validate=validate.Length(min=1, max=300))
+    kind = ma.fields.String(required=True, validate=validate.Length(min=1, max=40))
+    parent = UnitRef(load_default=None, allow_none=True)
+
+
 class MoveSchema(ma.Schema):
-    unit_id = ma.fields.UUID(required=True)
-    parent_id = ma.fields.UUID(required=True, allow_none=True)
+    unit = UnitRef(required=True)
+    parent = UnitRef(required=True, allow_none=True)
 
 
 class MergeSchema(ma.Schema):
-    source_ids = ma.fields.List(ma.fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
-    target_id = ma.fields.UUID(required=True)
+    sources = ma.fields.List(UnitRef(), required=True, validate=validate.Length(min=1, max=500))
+    target = UnitRef(required=True)
 
 
 class TransferSchema(ma.Schema):
     official_id = ma.fields.UUID(required=True)
-    unit_id = ma.fields.UUID(required=True)
+    unit = UnitRef(required=True)
     position_id = ma.fields.UUID(load_default=None, allow_none=True)
 
 
 class ReorganisationSchema(ma.Schema):
+    """Applied in this order: creates, moves, merges, transfers, dissolves."""
+
     effective_date = ma.fields.Date(required=True)
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    creates = ma.fields.List(ma.fields.Nested(ReorgCreateSchema), load_default=list)
     moves = ma.fields.List(ma.fields.Nested(MoveSchema), load_default=list)
     merges = ma.fields.List(ma.fields.Nested(MergeSchema), load_default=list)
     transfers = ma.fields.List(ma.fields.Nested(TransferSchema), load_default=list)
+    dissolves = ma.fields.List(UnitRef(), load_default=list)
 
 
 class ReorganisationResultSchema(ma.Schema):
+    created_units = ma.fields.Integer()
     moved_units = ma.fields.Integer()
+    dissolved_units = ma.fields.Integer()
     merged_units = ma.fields.Integer()
     transferred_assignments = ma.fields.Integer()
 

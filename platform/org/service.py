@@ -402,61 +402,86 @@ def set_unit_head(unit_id: uuid.UUID, official_id: uuid.UUID | None) -> OrgUnit:
 # ---------------------------------------------------------------- reorganisations (mergers, splits)
 
 
-def reorganise(*, effective_date: date, reason: str, moves=(), merges=(), transfers=()) -> dict:
-    """One operation, all or nothing: move units under new parents, merge units into a target
-    (their sub-units and people follow, the sources end), and transfer named people (for splits).
-    A report "as of" an earlier date still shows the old tree."""
-    summary = {"moved_units": 0, "merged_units": 0, "transferred_assignments": 0}
-    for index, move in enumerate(moves):
+def reorganise(
+    *, effective_date: date, reason: str, creates=(), moves=(), merges=(), transfers=(), dissolves=()
+) -> dict:
+    """One operation, all or nothing, applied in order: create new units, move units under new
+    parents, merge units into a target (their sub-units and people follow, the sources end),
+    transfer named people (for splits), end units. Units may be named by id or code, so a split can
+    create its new units and fill them in the same call. A report "as of" an earlier date still
+    shows the old tree."""
+    summary = {
+        "created_units": 0,
+        "moved_units": 0,
+        "merged_units": 0,
+        "transferred_assignments": 0,
+        "dissolved_units": 0,
+    }
+
+    def step(label: str, action):
         try:
-            change_unit(move["unit_id"], effective_date=effective_date, parent_id=move["parent_id"], reason=reason)
+            return action()
         except DomainError as error:
-            raise _prefixed(error, f"moves[{index}]") from None
+            raise _prefixed(error, label) from None
+
+    for index, new in enumerate(creates):
+        step(
+            f"creates[{index}]",
+            lambda new=new: create_unit(
+                code=new["code"],
+                name_vi=new["name_vi"],
+                kind=new["kind"],
+                parent_id=_unit_ref(new.get("parent")),
+                valid_from=effective_date,
+                reason=reason,
+            ),
+        )
+        summary["created_units"] += 1
+    for index, move in enumerate(moves):
+        step(
+            f"moves[{index}]",
+            lambda move=move: change_unit(
+                _unit_ref(move["unit"]),
+                effective_date=effective_date,
+                parent_id=_unit_ref(move["parent"]),
+                reason=reason,
+            ),
+        )
         summary["moved_units"] += 1
     for index, merge in enumerate(merges):
-        target = merge["target_id"]
-        try:
-            unit_as_of(target, effective_date)
-        except NotFound:
-            raise _invalid(
-                f"merges[{index}].target_id",
-                "Đơn vị nhận sáp nhập không tồn tại vào ngày hiệu lực.",
-                "The target unit does not exist on the effective date.",
-                "unknown",
-            ) from None
-        for source in merge["source_ids"]:
+        target = step(f"merges[{index}].target", lambda merge=merge: _unit_ref(merge["target"]))
+        step(f"merges[{index}].target", lambda target=target: unit_as_of(target, effective_date))
+        for source_ref in merge["sources"]:
+            source = step(f"merges[{index}].sources", lambda ref=source_ref: _unit_ref(ref))
             if source == target:
                 raise _invalid(
-                    f"merges[{index}].source_ids",
+                    f"merges[{index}].sources",
                     "Đơn vị không thể sáp nhập vào chính nó.",
                     "A unit cannot merge into itself.",
                     "self",
                 )
-            try:
-                children = db.session.scalars(
-                    select(OrgUnitVersion.unit_id).where(
-                        OrgUnitVersion.parent_id == source, active_on(OrgUnitVersion, effective_date)
-                    )
-                ).all()
-                for child in children:
-                    change_unit(child, effective_date=effective_date, parent_id=target, reason=reason)
-                summary["transferred_assignments"] += _move_assignments(source, target, effective_date, reason)
-                dissolve_unit(source, effective_date=effective_date, reason=reason)
-            except DomainError as error:
-                raise _prefixed(error, f"merges[{index}]") from None
+            summary["transferred_assignments"] += step(
+                f"merges[{index}]", lambda source=source, target=target: _merge(source, target, effective_date, reason)
+            )
             summary["merged_units"] += 1
     for index, transfer in enumerate(transfers):
-        try:
-            transfer_official(
+        step(
+            f"transfers[{index}]",
+            lambda transfer=transfer: transfer_official(
                 transfer["official_id"],
-                unit_id=transfer["unit_id"],
+                unit_id=_unit_ref(transfer["unit"]),
                 position_id=transfer.get("position_id"),
                 effective_date=effective_date,
                 reason=reason,
-            )
-        except DomainError as error:
-            raise _prefixed(error, f"transfers[{index}]") from None
+            ),
+        )
         summary["transferred_assignments"] += 1
+    for index, ref in enumerate(dissolves):
+        step(
+            f"dissolves[{index}]",
+            lambda ref=ref: dissolve_unit(_unit_ref(ref), effective_date=effective_date, reason=reason),
+        )
+        summary["dissolved_units"] += 1
     audit.record(
         "org.reorganise",
         "org",
@@ -465,13 +490,34 @@ def reorganise(*, effective_date: date, reason: str, moves=(), merges=(), transf
             "effective_date": effective_date.isoformat(),
             "reason": reason,
             **summary,
-            "moves": [{k: str(v) for k, v in m.items()} for m in moves],
-            "merges": [
-                {"target_id": str(m["target_id"]), "source_ids": [str(s) for s in m["source_ids"]]} for m in merges
-            ],
+            "creates": [c["code"] for c in creates],
+            "moves": [[str(m["unit"]), str(m["parent"])] for m in moves],
+            "merges": [[str(m["target"]), [str(x) for x in m["sources"]]] for m in merges],
+            "dissolves": [str(d) for d in dissolves],
         },
     )
     return summary
+
+
+def _unit_ref(ref) -> uuid.UUID | None:
+    """A unit id, or the id of the unit with this code."""
+    if ref is None or isinstance(ref, uuid.UUID):
+        return ref
+    unit_id = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == ref))
+    if unit_id is None:
+        raise _invalid("unit", f"Không có đơn vị mã '{ref}'.", f"No unit with code '{ref}'.", "unknown")
+    return unit_id
+
+
+def _merge(source: uuid.UUID, target: uuid.UUID, day: date, reason: str) -> int:
+    children = db.session.scalars(
+        select(OrgUnitVersion.unit_id).where(OrgUnitVersion.parent_id == source, active_on(OrgUnitVersion, day))
+    ).all()
+    for child in children:
+        change_unit(child, effective_date=day, parent_id=target, reason=reason)
+    moved = _move_assignments(source, target, day, reason)
+    dissolve_unit(source, effective_date=day, reason=reason)
+    return moved
 
 
 def _prefixed(error: DomainError, prefix: str) -> DomainError:
