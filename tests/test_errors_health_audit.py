@@ -174,3 +174,10 @@ def test_audit_api_is_read_only_and_filters(client, admin_a, make_account, tenan
     assert one.status_code == 200 and one.json == entries[0]
     assert client.delete(f"{url}/{entries[0]['id']}", headers=admin_a.headers).status_code == 405
     assert client.get(url, headers=official.headers).status_code == 403
+
+
+def test_absurd_page_numbers_are_a_4xx(client, admin_a, tenant_a):
+    r = client.get(f"/api/v1/t/{tenant_a.slug}/principals", headers=admin_a.headers,
+                   query_string={"page": "48607412385488975167488", "page_size": 87})
+    assert_error_shape(r, 422, "validation_error")
+    assert r.json["error"]["fields"] == {"page": ["too large"]}

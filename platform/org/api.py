@@ -359,8 +359,6 @@ class Officials(MethodView):
     def post(self, data):
         """Create an official, optionally with the first assignment"""
         assignment = data.pop("assignment", None)
-        if assignment:
-            assignment["reason"] = assignment.pop("reason", None)
         official = service.create_official(**data, assignment=assignment)
         detail = official_detail(official)
         db.session.commit()
