@@ -56,6 +56,27 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     app.register_blueprint(swagger_ui)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_characters() -> None:
+    """PostgreSQL text cannot hold NUL; refuse it up front instead of failing deep in a query."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if _has_nul(values) or (request.is_json and _has_nul(request.get_json(silent=True))):
+        raise errors.Invalid(
+            "Dữ liệu chứa ký tự NUL không hợp lệ.",
+            "The request contains a NUL character.",
+            fields={"request": ["NUL character"]},
+        )
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("kpi_platform", root_path=str(Path(__file__).parent), instance_path=str(settings.instance_path))
@@ -96,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         g.kpi_request_id_token = context.set_request_id(request_id)
+        _refuse_nul_characters()
         authenticate_request()
 
     @app.after_request

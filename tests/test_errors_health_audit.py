@@ -177,7 +177,20 @@ def test_audit_api_is_read_only_and_filters(client, admin_a, make_account, tenan
 
 
 def test_absurd_page_numbers_are_a_4xx(client, admin_a, tenant_a):
-    r = client.get(f"/api/v1/t/{tenant_a.slug}/principals", headers=admin_a.headers,
-                   query_string={"page": "48607412385488975167488", "page_size": 87})
+    r = client.get(
+        f"/api/v1/t/{tenant_a.slug}/principals",
+        headers=admin_a.headers,
+        query_string={"page": "48607412385488975167488", "page_size": 87},
+    )
     assert_error_shape(r, 422, "validation_error")
     assert r.json["error"]["fields"] == {"page": ["too large"]}
+
+
+def test_nul_characters_are_a_4xx_not_a_database_error(client, admin_a, tenant_a):
+    base = f"/api/v1/t/{tenant_a.slug}"
+    r = client.get(f"{base}/principals", headers=admin_a.headers, query_string={"q": "a\x00b"})
+    assert_error_shape(r, 422, "validation_error")
+    r = client.post(
+        f"{base}/principals", headers=admin_a.headers, json={"email": "x@y.vn", "display_name": "Tên\x00", "roles": []}
+    )
+    assert_error_shape(r, 422, "validation_error")

@@ -57,8 +57,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("staff_code", sa.String(length=60), nullable=False),
         sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("search_name", sa.String(length=200), nullable=False),
-        sa.Column("sort_key", sa.String(length=1200), nullable=False),
+        sa.Column("search_name", sa.Text(), nullable=False),
+        sa.Column("sort_key", sa.Text(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column(
             "employment_kind",

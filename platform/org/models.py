@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,8 +123,8 @@ class Official(TenantScoped, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     staff_code: Mapped[str] = mapped_column(String(60))
     full_name: Mapped[str] = mapped_column(String(200))
-    search_name: Mapped[str] = mapped_column(String(200))  # folded: no diacritics, lowercase
-    sort_key: Mapped[str] = mapped_column(String(1200))  # Vietnamese order, given name first
+    search_name: Mapped[str] = mapped_column(Text)  # folded: no diacritics, lowercase
+    sort_key: Mapped[str] = mapped_column(Text)  # Vietnamese order, given name first
     email: Mapped[str | None] = mapped_column(String(254))
     employment_kind: Mapped[EmploymentKind] = mapped_column(
         Enum(EmploymentKind, name="employment_kind", native_enum=False, length=20)
