@@ -4,12 +4,12 @@ A standalone script, not a test:
 
     .venv/bin/python benchmarks/auth_and_lists.py [--principals 5000]
 
-It creates a fresh PostgreSQL database the way tests/conftest.py does (the app and cross-tenant
-roles, a non-superuser owner `kpi_owner`, migrations run as the owner), connects the app as the
-non-owner app role (so row-level security applies), creates two tenants through the tenant
-service, bulk-inserts N accounts into each (one executemany per table), and times requests made
-with Flask's test client (in process: no network, no gunicorn). The database is dropped at the
-end, also on error.
+It creates a fresh PostgreSQL database and the app with common.fresh_app() (as tests/conftest.py
+does: the app and cross-tenant roles, a non-superuser owner `kpi_owner`, migrations run as the
+owner; the app connects as the non-owner app role, so row-level security applies), creates two
+tenants through the tenant service, bulk-inserts N accounts into each (one executemany per
+table), and times requests made with Flask's test client (in process: no network, no gunicorn).
+The database is dropped at the end, also on error.
 """
 
 from __future__ import annotations
@@ -17,30 +17,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
-import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from common import StatementCounter, _machine, _measure, _timed_once, fresh_app
+from sqlalchemy import insert
 
-from kpi_platform import migrate
-from kpi_platform.app import create_app
-from kpi_platform.config import Settings
 from kpi_platform.context import tenant_scope
 from kpi_platform.db import db, utcnow
 from kpi_platform.identity import service as identity
 from kpi_platform.identity.models import Principal, PrincipalRole
 from kpi_platform.tenancy import service as tenancy
-
-PG_ADMIN_URL = os.environ.get("KPI_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("KPI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-OWNER_ROLE = "kpi_owner"
 
 FAMILY = ["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do"]
 FAMILY_VI = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
@@ -61,14 +49,6 @@ GIVEN = [
 ]
 ROLES_CYCLE = ["official", "official", "official", "official", "manager", "unit_head", "support_staff"]
 SEARCH_Q = "pham"  # one family name in twelve: about N/12 matches, searched with a leading wildcard
-
-
-def _url_for(database: str, user: str) -> str:
-    return (
-        make_url(PG_ADMIN_URL)
-        .set(database=database, username=user, password=None)
-        .render_as_string(hide_password=False)
-    )
 
 
 def _rows(tenant_id: uuid.UUID, n: int, domain: str) -> tuple[list[dict], list[dict]]:
@@ -105,160 +85,69 @@ def _bulk_insert(tenant_id: uuid.UUID, n: int, domain: str) -> float:
     return time.perf_counter() - started
 
 
-class StatementCounter:
-    def __init__(self, engine) -> None:
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *args) -> None:
-        self.count += 1
-
-
-def _measure(client, url: str, headers: dict, n: int, counter: StatementCounter) -> dict:
-    for _ in range(5):  # warm-up: pool connections, compiled-statement cache
-        assert client.get(url, headers=headers).status_code == 200
-    timings = []
-    before = counter.count
-    response = None
-    for _ in range(n):
-        started = time.perf_counter()
-        response = client.get(url, headers=headers)
-        timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {url} -> {response.status_code}: {response.get_data(as_text=True)[:300]}")
-    timings.sort()
-    return {
-        "n": n,
-        "median": statistics.median(timings),
-        "p95": timings[min(len(timings) - 1, math.ceil(0.95 * len(timings)) - 1)],
-        "sql": (counter.count - before) / n,
-        "response": response,
-    }
-
-
-def _timed_once(client, url: str, headers: dict, counter: StatementCounter) -> tuple[float, float, object]:
-    before = counter.count
-    started = time.perf_counter()
-    response = client.get(url, headers=headers)
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code != 200:
-        raise RuntimeError(f"GET {url} -> {response.status_code}: {response.get_data(as_text=True)[:300]}")
-    return elapsed, counter.count - before, response
-
-
-def _machine() -> str:
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores {cpu}".strip() + f", Python {platform.python_version()}"
-
-
 def run(n: int, me_requests: int, list_requests: int, deep_requests: int) -> None:
     total_started = time.perf_counter()
-    name = f"kpi_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    created = False
-    try:
-        migrate.create_roles(PG_ADMIN_URL)
-        with admin.connect() as connection:
-            if not connection.scalar(text("select 1 from pg_roles where rolname = :r"), {"r": OWNER_ROLE}):
-                connection.execute(text(f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-            connection.execute(text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
-            created = True
-            pg_version = connection.scalar(text("show server_version"))
-        migrate.upgrade(_url_for(name, OWNER_ROLE))
-
-        with tempfile.TemporaryDirectory(prefix="kpi-bench-") as instance:
-            settings = Settings(
-                env="test",
-                instance_path=Path(instance),
-                database_url=_url_for(name, "kpi_app"),
-                migration_database_url=_url_for(name, OWNER_ROLE),
-                cross_tenant_database_url=_url_for(name, "kpi_cross_tenant"),
-                redis_url=REDIS_URL,
-                secret_key="x" * 40,
-                celery_eager=True,
+    with fresh_app() as bench:
+        suffix = uuid.uuid4().hex[:6]
+        tenant_a = tenancy.create_tenant(
+            slug=f"bench-a-{suffix}", name_vi="Tỉnh A", name_en="Province A", status="active"
+        )
+        tenant_b = tenancy.create_tenant(
+            slug=f"bench-b-{suffix}", name_vi="Tỉnh B", name_en="Province B", status="active"
+        )
+        insert_a = _bulk_insert(tenant_a.id, n, "a.example.vn")
+        insert_b = _bulk_insert(tenant_b.id, n, "b.example.vn")
+        with tenant_scope(tenant_a.id):
+            admin_principal = identity.create_principal(
+                email="admin@a.example.vn", display_name="Quản trị A", roles=["provincial_admin"]
             )
-            app = create_app(settings)
-            with app.app_context():
-                suffix = uuid.uuid4().hex[:6]
-                tenant_a = tenancy.create_tenant(
-                    slug=f"bench-a-{suffix}", name_vi="Tỉnh A", name_en="Province A", status="active"
-                )
-                tenant_b = tenancy.create_tenant(
-                    slug=f"bench-b-{suffix}", name_vi="Tỉnh B", name_en="Province B", status="active"
-                )
-                insert_a = _bulk_insert(tenant_a.id, n, "a.example.vn")
-                insert_b = _bulk_insert(tenant_b.id, n, "b.example.vn")
-                with tenant_scope(tenant_a.id):
-                    admin_principal = identity.create_principal(
-                        email="admin@a.example.vn", display_name="Quản trị A", roles=["provincial_admin"]
-                    )
-                    _, raw = identity.issue_token(admin_principal, name="bench", days=30, max_days=365)
-                    db.session.commit()
-                db.session.remove()
-                owner = create_engine(_url_for(name, OWNER_ROLE))
-                with owner.connect() as connection:
-                    connection.execute(text("ANALYZE"))
-                    connection.commit()
-                owner.dispose()
+            _, raw = identity.issue_token(admin_principal, name="bench", days=30, max_days=365)
+            db.session.commit()
+        db.session.remove()
+        bench.analyze()
 
-                counter = StatementCounter(db.engine)
-                client = app.test_client()
-                headers = {"Authorization": f"Bearer {raw}"}
-                base = f"/api/v1/t/{tenant_a.slug}"
+        counter = StatementCounter(db.engine)
+        client = bench.app.test_client()
+        headers = {"Authorization": f"Bearer {raw}"}
+        base = f"/api/v1/t/{tenant_a.slug}"
 
-                me = _measure(client, f"{base}/me", headers, me_requests, counter)
-                page1 = _measure(client, f"{base}/principals?page=1&page_size=50", headers, list_requests, counter)
-                search = _measure(
-                    client, f"{base}/principals?q={SEARCH_Q}&page=1&page_size=50", headers, list_requests, counter
-                )
-                total_a = n + 1  # the bulk rows and the admin
-                last_page = math.ceil(total_a / 100)
-                deep_url = f"{base}/principals?page={last_page}&page_size=100"
-                first_deep, deep_sql, deep_response = _timed_once(client, deep_url, headers, counter)
-                deep = _measure(client, deep_url, headers, deep_requests, counter)
+        me = _measure(client, f"{base}/me", headers, me_requests, counter)
+        page1 = _measure(client, f"{base}/principals?page=1&page_size=50", headers, list_requests, counter)
+        search = _measure(
+            client, f"{base}/principals?q={SEARCH_Q}&page=1&page_size=50", headers, list_requests, counter
+        )
+        total_a = n + 1  # the bulk rows and the admin
+        last_page = math.ceil(total_a / 100)
+        deep_url = f"{base}/principals?page={last_page}&page_size=100"
+        first_deep, deep_sql, deep_response = _timed_once(client, deep_url, headers, counter)
+        deep = _measure(client, deep_url, headers, deep_requests, counter)
 
-                # Sanity: the list shows A's accounts only, with the expected totals.
-                item_count = json.loads(page1["response"].headers["X-Pagination"])["total"]
-                search_count = json.loads(search["response"].headers["X-Pagination"])["total"]
-                if item_count != total_a:
-                    raise RuntimeError(f"tenant A lists {item_count} accounts, expected {total_a}")
-                if any("b.example.vn" in row["email"] for row in deep_response.get_json()):
-                    raise RuntimeError("tenant B's rows showed up in tenant A's list")
+        # Sanity: the list shows A's accounts only, with the expected totals.
+        item_count = json.loads(page1["response"].headers["X-Pagination"])["total"]
+        search_count = json.loads(search["response"].headers["X-Pagination"])["total"]
+        if item_count != total_a:
+            raise RuntimeError(f"tenant A lists {item_count} accounts, expected {total_a}")
+        if any("b.example.vn" in row["email"] for row in deep_response.get_json()):
+            raise RuntimeError("tenant B's rows showed up in tenant A's list")
 
-                rows = [
-                    ("GET /me (token auth + RLS)", me),
-                    ("GET /principals page 1, 50/page", page1),
-                    (f"GET /principals?q={SEARCH_Q} ({search_count} hits), 50/page", search),
-                    (f"GET /principals page {last_page}, 100/page (offset {(last_page - 1) * 100})", deep),
-                ]
-                print()
-                print(f"kpi-platform benchmark — N = {n} principals per tenant (2 tenants), PostgreSQL {pg_version}")
-                print(f"machine: {_machine()}")
-                print(f"bulk insert of N principals + N role rows: A {insert_a:.2f} s, B {insert_b:.2f} s")
-                print()
-                print(f"{'request':<58} {'runs':>5} {'median ms':>10} {'p95 ms':>8} {'SQL/req':>8}")
-                print("-" * 93)
-                for label, m in rows:
-                    print(f"{label:<58} {m['n']:>5} {m['median']:>10.2f} {m['p95']:>8.2f} {m['sql']:>8.1f}")
-                print(
-                    f"{'first (cold) request of the last page above':<58} {1:>5} {first_deep:>10.2f} "
-                    f"{'':>8} {deep_sql:>8}"
-                )
-                print()
-                print(f"total run time {time.perf_counter() - total_started:.1f} s")
-            db.session.remove()
-            for engine in {db.engine, db.cross_tenant_engine} - {None}:
-                engine.dispose()
-    finally:
-        if created:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        rows = [
+            ("GET /me (token auth + RLS)", me),
+            ("GET /principals page 1, 50/page", page1),
+            (f"GET /principals?q={SEARCH_Q} ({search_count} hits), 50/page", search),
+            (f"GET /principals page {last_page}, 100/page (offset {(last_page - 1) * 100})", deep),
+        ]
+        print()
+        print(f"kpi-platform benchmark — N = {n} principals per tenant (2 tenants), PostgreSQL {bench.pg_version}")
+        print(f"machine: {_machine()}")
+        print(f"bulk insert of N principals + N role rows: A {insert_a:.2f} s, B {insert_b:.2f} s")
+        print()
+        print(f"{'request':<58} {'runs':>5} {'median ms':>10} {'p95 ms':>8} {'SQL/req':>8}")
+        print("-" * 93)
+        for label, m in rows:
+            print(f"{label:<58} {m['n']:>5} {m['median']:>10.2f} {m['p95']:>8.2f} {m['sql']:>8.1f}")
+        print(f"{'first (cold) request of the last page above':<58} {1:>5} {first_deep:>10.2f} {'':>8} {deep_sql:>8}")
+        print()
+        print(f"total run time {time.perf_counter() - total_started:.1f} s")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -184,7 +184,7 @@ def issue_token(principal: Principal, *, name: str, days: int, max_days: int) ->
         principal_id=principal.id,
         name=name,
         token_hash=hash_token(raw),
-        display_prefix=raw.rsplit("_", 1)[1][:6],
+        display_prefix=raw.split("_", 2)[2][:6],
         expires_at=utcnow() + timedelta(days=days),
     )
     db.session.add(token)
