@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from kpi_platform.context import current_request_id
@@ -172,7 +173,21 @@ def handle_unexpected(error: Exception):
     return error_response(500, "internal_error")
 
 
+def handle_integrity_error(error: IntegrityError):
+    # A safety net: services check their rules first, but a constraint the database enforces must
+    # still answer as a conflict, never as a 500.
+    log.warning("integrity error reached the handler (request id %s): %s", current_request_id(), error.orig)
+    return error_response(409, "conflict")
+
+
+def handle_data_error(error: DataError):
+    log.warning("data error reached the handler (request id %s): %s", current_request_id(), error.orig)
+    return error_response(422, "validation_error")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -455,3 +455,13 @@ def test_tenant_unit_kinds_and_positions(api, kh):
     assert [p["code"] for p in positions] == ["LD"]
     r = api.patch(f"/org/positions/{kh['staff_position']}", {"unit_kinds": ["division", "commune"]})
     assert r.status_code == 200 and r.json["unit_kinds"] == ["commune", "division"]
+
+
+def test_linking_an_account_checks_it(api, kh, make_account, tenant_a, tenant_b):
+    other_tenant = make_account(tenant_b)
+    r = api.patch(f"/officials/{kh['clerk']}", {"principal_id": str(other_tenant.id)})
+    assert r.status_code == 422 and r.json["error"]["fields"] == {"principal_id": ["unknown"]}
+    account = make_account(tenant_a)
+    assert api.patch(f"/officials/{kh['clerk']}", {"principal_id": str(account.id)}).status_code == 200
+    r = api.patch(f"/officials/{kh['director']}", {"principal_id": str(account.id)})
+    assert r.status_code == 409 and r.json["error"]["fields"] == {"principal_id": ["taken"]}

@@ -18,6 +18,7 @@ from kpi_platform.audit import service as audit
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
 from kpi_platform.errors import Conflict, DomainError, Invalid, NotFound
+from kpi_platform.identity.models import Principal
 from kpi_platform.identity.service import escape_like
 from kpi_platform.org import vietnamese
 from kpi_platform.org.models import (
@@ -724,6 +725,7 @@ def create_official(
         )
     if reviewer_id is not None:
         get_official(reviewer_id, field="reviewer_id")
+    _check_principal(principal_id)
     official = Official(
         id=uuid.uuid4(),
         staff_code=staff_code,
@@ -740,6 +742,21 @@ def create_official(
     if assignment:
         add_assignment(official.id, **assignment)
     return official
+
+
+def _check_principal(principal_id: uuid.UUID | None, official_id: uuid.UUID | None = None) -> None:
+    """The account must exist in this tenant and not already belong to another official."""
+    if principal_id is None:
+        return
+    if db.session.get(Principal, (require_tenant_id(), principal_id)) is None:
+        raise _invalid("principal_id", "Tài khoản không tồn tại.", "Unknown account.", "unknown")
+    other = db.session.scalar(select(Official.id).where(Official.principal_id == principal_id))
+    if other is not None and other != official_id:
+        raise Conflict(
+            "Tài khoản đã gắn với cán bộ khác.",
+            "The account is linked to another official.",
+            fields={"principal_id": ["taken"]},
+        )
 
 
 def _official_audit(official: Official) -> dict:
@@ -775,6 +792,7 @@ def update_official(official_id: uuid.UUID, changes: dict) -> Official:
             get_official(reviewer, field="reviewer_id")
         official.reviewer_id = reviewer
     if "principal_id" in changes:
+        _check_principal(changes["principal_id"], official.id)
         official.principal_id = changes["principal_id"]
     db.session.flush()
     audit.record("org.official.update", "official", official.id, before=before, after=_official_audit(official))
