@@ -465,3 +465,29 @@ def test_linking_an_account_checks_it(api, kh, make_account, tenant_a, tenant_b)
     assert api.patch(f"/officials/{kh['clerk']}", {"principal_id": str(account.id)}).status_code == 200
     r = api.patch(f"/officials/{kh['director']}", {"principal_id": str(account.id)})
     assert r.status_code == 409 and r.json["error"]["fields"] == {"principal_id": ["taken"]}
+
+
+def test_a_cycle_through_a_later_change_is_refused(api, kh):
+    """Agency under the commune from July, then the commune under the agency from March: on July 1st
+    that would be a loop, though on March 1st it is not."""
+    assert (
+        api.patch(
+            f"/org/units/{kh['agency']}", {"effective_date": "2025-07-01", "parent_id": str(kh["commune"])}
+        ).status_code
+        == 200
+    )
+    r = api.patch(f"/org/units/{kh['commune']}", {"effective_date": "2025-03-01", "parent_id": str(kh["agency"])})
+    assert r.status_code == 422 and r.json["error"]["fields"] == {"parent_id": ["cycle"]}
+    tree = api.get("/org/tree", as_of="2025-07-01").json
+    assert [n["unit"]["code"] for n in tree] == ["T"]
+
+
+def test_members_are_paginated_and_merge_into_unknown_target_is_422(api, kh):
+    r = api.get(f"/org/units/{kh['root']}/members", subtree="true", page_size=2)
+    assert r.status_code == 200 and len(r.json) == 2
+    assert '"total": 3' in r.headers["X-Pagination"]
+    r = api.post(
+        "/org/reorganisations",
+        {"effective_date": "2024-01-01", "reason": "x", "merges": [{"sources": ["X-CAMLAM"], "target": "SNV"}]},
+    )
+    assert r.status_code == 422 and r.json["error"]["fields"] == {"merges[0].target": ["unknown"]}

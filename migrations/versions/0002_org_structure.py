@@ -90,8 +90,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_officials")),
         sa.UniqueConstraint("tenant_id", "staff_code", name=op.f("uq_officials_tenant_id_staff_code")),
     )
-    op.create_index("ix_officials_search", "officials", ["tenant_id", "search_name"], unique=False)
-    op.create_index("ix_officials_sort", "officials", ["tenant_id", "sort_key"], unique=False)
+    op.create_index("ix_officials_sort", "officials", ["tenant_id", "sort_key", "staff_code"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.create_index(
+            "ix_officials_search_trgm",
+            "officials",
+            ["search_name"],
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        )
+    else:
+        op.create_index("ix_officials_search_trgm", "officials", ["search_name"])
     op.create_table(
         "org_units",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -188,7 +198,7 @@ def downgrade() -> None:
     op.drop_index("ix_org_unit_versions_parent", table_name="org_unit_versions")
     op.drop_table("org_unit_versions")
     op.drop_index("ix_officials_sort", table_name="officials")
-    op.drop_index("ix_officials_search", table_name="officials")
+    op.drop_index("ix_officials_search_trgm", table_name="officials")
     op.drop_table("officials")
     op.drop_table("org_units")
     op.drop_table("org_unit_kinds")

@@ -81,7 +81,7 @@ def official_scope() -> dict:
             )
         )
         if primary is not None:
-            return {"within_units": select(service.subtree_ids(primary, day).c.unit_id)}
+            return {"within_units": service.subtree_id_list(primary, day)}
     return {"only_official": own.id}
 
 
@@ -232,19 +232,16 @@ class UnitMembers(MethodView):
     @access(*READ_ALL, *SUBTREE)
     @blp.arguments(s.MembersQuerySchema, location="query")
     @blp.response(200, s.MemberSchema(many=True))
-    def get(self, query, unit_id):
+    @blp.paginate()
+    def get(self, query, unit_id, pagination_parameters):
         """Who belonged to the unit (or its subtree) on a date, with the post they held"""
-        day = as_of(query)
-        rows = service.members(unit_id, day, subtree=query["subtree"])
-        scope = official_scope()
-        if scope:
-            visible = set(
-                db.session.scalars(service.list_officials(day=today(), **scope).with_only_columns(service.Official.id))
-            )
-            if not any(official.id in visible for official, _ in rows) and rows:
-                raise NotFound()
-            rows = [(o, a) for o, a in rows if o.id in visible]
-        return [{"official": o, "assignment": a} for o, a in rows]
+        stmt = service.members(unit_id, as_of(query), subtree=query["subtree"])
+        scope = official_scope()  # unit heads and managers: only units of their own subtree
+        if "only_official" in scope or ("within_units" in scope and unit_id not in scope["within_units"]):
+            raise NotFound()
+        if "within_units" in scope:
+            stmt = stmt.where(Assignment.unit_id.in_(scope["within_units"]))
+        return [{"official": o, "assignment": a} for o, a in page_of(stmt, pagination_parameters, scalars=False)]
 
 
 @blp.route("/org/units/<uuid:unit_id>/dissolve")

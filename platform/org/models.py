@@ -116,8 +116,14 @@ class Official(TenantScoped, Base):
         UniqueConstraint("tenant_id", "staff_code"),
         ForeignKeyConstraint(["tenant_id", "reviewer_id"], ["officials.tenant_id", "officials.id"]),
         ForeignKeyConstraint(["tenant_id", "principal_id"], ["principals.tenant_id", "principals.id"]),
-        Index("ix_officials_sort", "tenant_id", "sort_key"),
-        Index("ix_officials_search", "tenant_id", "search_name"),
+        Index("ix_officials_sort", "tenant_id", "sort_key", "staff_code"),
+        # Trigram index for LIKE '%…%' search on PostgreSQL (a plain index elsewhere).
+        Index(
+            "ix_officials_search_trgm",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from kpi_platform.audit import service as audit
@@ -114,7 +114,7 @@ def _view_select(day: date):
 def units_as_of(day: date, *, under: uuid.UUID | None = None, q: str | None = None, kind: str | None = None):
     stmt = _view_select(day)
     if under is not None:
-        stmt = stmt.where(OrgUnit.id.in_(select(subtree_ids(under, day).c.unit_id)))
+        stmt = stmt.where(OrgUnit.id.in_(subtree_id_list(under, day)))
     if q:
         pattern = "%" + escape_like(q.strip()) + "%"
         stmt = stmt.where(
@@ -142,28 +142,38 @@ def unit_history(unit_id: uuid.UUID) -> list[OrgUnitVersion]:
     ).all()
 
 
+MAX_DEPTH = 64  # no real org tree is this deep; bounds the recursive queries whatever the data
+
+
 def subtree_ids(unit_id: uuid.UUID, day: date):
     """A recursive CTE (column unit_id) of the unit and everything under it on `day`."""
     tenant_id = require_tenant_id()
     V = OrgUnitVersion
     tree = (
-        select(V.unit_id)
+        select(V.unit_id, literal(0).label("depth"))
         .where(V.tenant_id == tenant_id, V.unit_id == unit_id, active_on(V, day))
         .cte("subtree", recursive=True)
     )
     child = aliased(V)
     return tree.union_all(
-        select(child.unit_id)
+        select(child.unit_id, tree.c.depth + 1)
         .join(tree, child.parent_id == tree.c.unit_id)
-        .where(child.tenant_id == tenant_id, active_on(child, day))
+        .where(child.tenant_id == tenant_id, active_on(child, day), tree.c.depth < MAX_DEPTH)
     )
+
+
+def subtree_id_list(unit_id: uuid.UUID, day: date) -> list[uuid.UUID]:
+    """The subtree's ids, read first so the queries that use them get plain index plans (the
+    planner cannot estimate a recursive CTE's size)."""
+    return list(dict.fromkeys(db.session.scalars(select(subtree_ids(unit_id, day).c.unit_id))))
 
 
 def descendants(unit_id: uuid.UUID, day: date) -> list[UnitView]:
     unit_as_of(unit_id, day)
-    sub = subtree_ids(unit_id, day)
     return _unit_views(
-        _view_select(day).where(OrgUnit.id.in_(select(sub.c.unit_id)), OrgUnit.id != unit_id).order_by(OrgUnit.code)
+        _view_select(day)
+        .where(OrgUnit.id.in_(subtree_id_list(unit_id, day)), OrgUnit.id != unit_id)
+        .order_by(OrgUnit.code)
     )
 
 
@@ -173,17 +183,17 @@ def ancestors(unit_id: uuid.UUID, day: date) -> list[UnitView]:
     unit_as_of(unit_id, day)
     V = OrgUnitVersion
     chain = (
-        select(V.parent_id.label("unit_id"), V.unit_id.label("child_id"))
+        select(V.parent_id.label("unit_id"), literal(0).label("depth"))
         .where(V.tenant_id == tenant_id, V.unit_id == unit_id, active_on(V, day))
         .cte("chain", recursive=True)
     )
     up = aliased(V)
     chain = chain.union_all(
-        select(up.parent_id, up.unit_id)
+        select(up.parent_id, chain.c.depth + 1)
         .join(chain, up.unit_id == chain.c.unit_id)
-        .where(up.tenant_id == tenant_id, active_on(up, day))
+        .where(up.tenant_id == tenant_id, active_on(up, day), chain.c.depth < MAX_DEPTH)
     )
-    ids = [row for row in db.session.scalars(select(chain.c.unit_id)) if row is not None]
+    ids = [row for row in db.session.scalars(select(chain.c.unit_id).order_by(chain.c.depth)) if row is not None]
     by_id = {v.id: v for v in _unit_views(_view_select(day).where(OrgUnit.id.in_(ids)))}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -299,9 +309,7 @@ def change_unit(
     _refuse_future_versions(unit_id, effective_date)
     new_parent = current.parent_id if parent_id is UNSET else parent_id
     if parent_id is not UNSET and parent_id is not None:
-        if parent_id == unit_id or parent_id in {
-            v for v in db.session.scalars(select(subtree_ids(unit_id, effective_date).c.unit_id))
-        }:
+        if _would_cycle(unit_id, parent_id, effective_date):
             raise _invalid(
                 "parent_id",
                 "Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.",
@@ -349,13 +357,25 @@ def change_unit(
     return version
 
 
+def _would_cycle(unit_id: uuid.UUID, parent_id: uuid.UUID, from_day: date) -> bool:
+    """Would `parent_id` be the unit itself or under it on any day from `from_day` on? The tree only
+    changes on the days versions start, so those days (and from_day) are the ones to check."""
+    if parent_id == unit_id:
+        return True
+    days = [
+        from_day,
+        *db.session.scalars(select(OrgUnitVersion.valid_from).where(OrgUnitVersion.valid_from > from_day).distinct()),
+    ]
+    return any(parent_id in subtree_id_list(unit_id, day) for day in days)
+
+
 def dissolve_unit(unit_id: uuid.UUID, *, effective_date: date, reason: str | None = None) -> None:
     """End a unit from a date. Its sub-units and people must have moved first."""
     current = _version_on(unit_id, effective_date)
     _refuse_future_versions(unit_id, effective_date)
-    children = db.session.scalar(
+    children = db.session.scalar(  # on the day or later: a future move under this unit counts too
         select(OrgUnitVersion.unit_id)
-        .where(OrgUnitVersion.parent_id == unit_id, active_on(OrgUnitVersion, effective_date))
+        .where(OrgUnitVersion.parent_id == unit_id, overlaps(OrgUnitVersion, effective_date, None))
         .limit(1)
     )
     people = db.session.scalar(
@@ -422,6 +442,13 @@ def reorganise(
     def step(label: str, action):
         try:
             return action()
+        except NotFound:
+            raise _invalid(
+                label,
+                "Đơn vị không tồn tại vào ngày hiệu lực.",
+                "The unit does not exist on the effective date.",
+                "unknown",
+            ) from None
         except DomainError as error:
             raise _prefixed(error, label) from None
 
@@ -673,10 +700,7 @@ def list_officials(
         stmt = stmt.where(Official.status == status)
     held = select(Assignment.official_id).where(active_on(Assignment, day))
     if unit_id is not None:
-        units = (
-            select(subtree_ids(unit_id, day).c.unit_id) if subtree else select(OrgUnit.id).where(OrgUnit.id == unit_id)
-        )
-        held = held.where(Assignment.unit_id.in_(units))
+        held = held.where(Assignment.unit_id.in_(subtree_id_list(unit_id, day) if subtree else [unit_id]))
     if position_id is not None:
         held = held.where(Assignment.position_id == position_id)
     if unit_id is not None or position_id is not None:
@@ -965,17 +989,16 @@ def transfer_official(
     return new
 
 
-def members(unit_id: uuid.UUID, day: date, *, subtree: bool = False) -> list[tuple[Official, Assignment]]:
-    """Who belonged to the unit (or its subtree) on `day`, with the assignment they held."""
+def members(unit_id: uuid.UUID, day: date, *, subtree: bool = False):
+    """A select of (Official, Assignment): who belonged to the unit (or its subtree) on `day`."""
     unit_as_of(unit_id, day)
-    units = select(subtree_ids(unit_id, day).c.unit_id) if subtree else select(OrgUnit.id).where(OrgUnit.id == unit_id)
-    rows = db.session.execute(
+    units = subtree_id_list(unit_id, day) if subtree else [unit_id]
+    return (
         select(Official, Assignment)
         .join(Assignment, and_(Assignment.tenant_id == Official.tenant_id, Assignment.official_id == Official.id))
         .where(active_on(Assignment, day), Assignment.unit_id.in_(units))
-        .order_by(Official.sort_key, Official.staff_code)
-    ).all()
-    return [(official, assignment) for official, assignment in rows]
+        .order_by(Official.sort_key, Official.staff_code, Assignment.valid_from)
+    )
 
 
 # ---------------------------------------------------------------- bulk (all or nothing)
