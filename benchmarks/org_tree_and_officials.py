@@ -367,8 +367,8 @@ def run(n: int, list_runs: int, org_runs: int, explain: bool) -> None:
             ("f2", f"GET /org/tree?as_of={MERGER}", f"/org/tree?as_of={MERGER}", org_runs),
             (
                 "g",
-                f"GET /org/units/<{member_unit}>/members?as_of={LAST_DAY_BEFORE}",
-                f"/org/units/{ids[member_unit]}/members?as_of={LAST_DAY_BEFORE}",
+                f"GET /org/units/<{member_unit}>/members?as_of={LAST_DAY_BEFORE}&page_size=100",
+                f"/org/units/{ids[member_unit]}/members?as_of={LAST_DAY_BEFORE}&page_size=100",
                 org_runs,
             ),
             ("h", f"GET /org/units?page_size=100&as_of={MERGER}", f"/org/units?page_size=100&as_of={MERGER}", org_runs),
@@ -413,7 +413,7 @@ def run(n: int, list_runs: int, org_runs: int, explain: bool) -> None:
         )
         _check(_total(r["h"]) == units_after, f"/org/units lists {_total(r['h'])} units, expected {units_after}")
         target = merger["pairs"][0][2]
-        merged_in = client.get(f"{base}/org/units/{ids[target]}/members?as_of={MERGER}", headers=headers).get_json()
+        merged_in = client.get(f"{base}/org/units/{ids[target]}/members?as_of={MERGER}&page_size=100", headers=headers).get_json()
         expected_in = staff_per_unit[merger["pairs"][0][0]] + staff_per_unit[merger["pairs"][0][1]]
         _check(
             len(merged_in) == expected_in,
