@@ -413,7 +413,9 @@ def run(n: int, list_runs: int, org_runs: int, explain: bool) -> None:
         )
         _check(_total(r["h"]) == units_after, f"/org/units lists {_total(r['h'])} units, expected {units_after}")
         target = merger["pairs"][0][2]
-        merged_in = client.get(f"{base}/org/units/{ids[target]}/members?as_of={MERGER}&page_size=100", headers=headers).get_json()
+        merged_in = client.get(
+            f"{base}/org/units/{ids[target]}/members?as_of={MERGER}&page_size=100", headers=headers
+        ).get_json()
         expected_in = staff_per_unit[merger["pairs"][0][0]] + staff_per_unit[merger["pairs"][0][1]]
         _check(
             len(merged_in) == expected_in,
