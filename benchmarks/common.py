@@ -12,7 +12,6 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
 
 from kpi_platform import migrate
 from kpi_platform.app import create_app
@@ -29,26 +27,21 @@ from kpi_platform.db import db
 
 PG_ADMIN_URL = os.environ.get("KPI_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KPI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-OWNER_ROLE = "kpi_owner"
-
-
-def _url_for(database: str, user: str) -> str:
-    return (
-        make_url(PG_ADMIN_URL)
-        .set(database=database, username=user, password=None)
-        .render_as_string(hide_password=False)
-    )
 
 
 @dataclass
 class BenchDatabase:
-    name: str
+    scratch: migrate.ScratchDatabase
     pg_version: str
     app: Flask
 
+    @property
+    def name(self) -> str:
+        return self.scratch.name
+
     def analyze(self) -> None:
         """ANALYZE as the owner, so the planner knows the row counts just inserted."""
-        owner = create_engine(_url_for(self.name, OWNER_ROLE))
+        owner = self.owner_engine()
         try:
             with owner.connect() as connection:
                 connection.execute(text("ANALYZE"))
@@ -58,35 +51,28 @@ class BenchDatabase:
 
     def owner_engine(self):
         """An engine as the owner (RLS does not apply to it), e.g. for EXPLAIN; dispose it after use."""
-        return create_engine(_url_for(self.name, OWNER_ROLE))
+        return create_engine(self.scratch.owner)
 
 
 @contextmanager
 def fresh_app() -> Iterator[BenchDatabase]:
-    """A fresh database `kpi_bench_<random>` built the way tests/conftest.py does (roles via
-    migrate.create_roles, the owner kpi_owner, migrations run as the owner) and the app connected
-    as the non-owner app role, so row-level security applies. The app context is pushed while
-    the block runs. The database is dropped at the end, also on error."""
-    name = f"kpi_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    created = False
+    """A fresh database `kpi_bench_<random>` laid out as in production and in the tests
+    (migrate.create_scratch_database), and the app connected as the non-owner app role, so
+    row-level security applies. The app context is pushed while the block runs. The database is
+    dropped at the end, also on error."""
+    scratch = migrate.create_scratch_database(PG_ADMIN_URL, "kpi_bench")
     try:
-        migrate.create_roles(PG_ADMIN_URL)
-        with admin.connect() as connection:
-            if not connection.scalar(text("select 1 from pg_roles where rolname = :r"), {"r": OWNER_ROLE}):
-                connection.execute(text(f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-            connection.execute(text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
-            created = True
+        owner = create_engine(scratch.owner)
+        with owner.connect() as connection:
             pg_version = connection.scalar(text("show server_version"))
-        migrate.upgrade(_url_for(name, OWNER_ROLE))
-
+        owner.dispose()
         with tempfile.TemporaryDirectory(prefix="kpi-bench-") as instance:
             settings = Settings(
                 env="test",
                 instance_path=Path(instance),
-                database_url=_url_for(name, "kpi_app"),
-                migration_database_url=_url_for(name, OWNER_ROLE),
-                cross_tenant_database_url=_url_for(name, "kpi_cross_tenant"),
+                database_url=scratch.app,
+                migration_database_url=scratch.owner,
+                cross_tenant_database_url=scratch.cross_tenant,
                 redis_url=REDIS_URL,
                 secret_key="x" * 40,
                 celery_eager=True,
@@ -94,16 +80,13 @@ def fresh_app() -> Iterator[BenchDatabase]:
             app = create_app(settings)
             with app.app_context():
                 try:
-                    yield BenchDatabase(name=name, pg_version=pg_version, app=app)
+                    yield BenchDatabase(scratch=scratch, pg_version=pg_version, app=app)
                 finally:
                     db.session.remove()
                     for engine in {db.engine, db.cross_tenant_engine} - {None}:
                         engine.dispose()
     finally:
-        if created:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        migrate.drop_database(PG_ADMIN_URL, scratch.name)
 
 
 class StatementCounter:

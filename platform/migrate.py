@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -61,3 +63,46 @@ def create_roles(superuser_url: str, passwords: dict[str, str | None] | None = N
     finally:
         engine.dispose()
     return created
+
+
+@dataclass
+class ScratchDatabase:
+    """Connection URLs of a throw-away database, one per role (tests and benchmarks)."""
+
+    name: str
+    owner: str
+    app: str
+    cross_tenant: str
+    superuser: str
+
+
+def create_scratch_database(admin_url: str, prefix: str, owner_role: str = "kpi_owner") -> ScratchDatabase:
+    """Create roles as needed, a fresh database owned by a non-superuser owner, and migrate it as
+    that owner, the way production is laid out. `admin_url` is a superuser connection."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    create_roles(admin_url)
+    app_role, cross_role = db_roles()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if not connection.scalar(text("select 1 from pg_roles where rolname = :r"), {"r": owner_role}):
+                connection.execute(text(f'CREATE ROLE "{owner_role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+            connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner_role}"'))
+    finally:
+        admin.dispose()
+
+    def url(user: str) -> str:
+        return make_url(admin_url).set(database=name, username=user, password=None).render_as_string(False)
+
+    scratch = ScratchDatabase(name, url(owner_role), url(app_role), url(cross_role), url(make_url(admin_url).username))
+    upgrade(scratch.owner)
+    return scratch
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -9,8 +9,6 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from support import bound_transaction
 
 from kpi_platform import migrate
@@ -23,50 +21,16 @@ from kpi_platform.tenancy import service as tenancy
 
 PG_ADMIN_URL = os.environ.get("KPI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-OWNER_ROLE = "kpi_owner"
-
-
-def _url_for(database: str, user: str) -> str:
-    return (
-        make_url(PG_ADMIN_URL)
-        .set(database=database, username=user, password=None)
-        .render_as_string(hide_password=False)
-    )
-
-
-@dataclass
-class PgUrls:
-    database: str
-    owner: str
-    app: str
-    cross_tenant: str
-    superuser: str
 
 
 @pytest.fixture(scope="session")
-def pg() -> PgUrls:
-    name = f"kpi_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    migrate.create_roles(PG_ADMIN_URL)
-    with admin.connect() as connection:
-        if not connection.scalar(text("select 1 from pg_roles where rolname = :r"), {"r": OWNER_ROLE}):
-            connection.execute(text(f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-        connection.execute(text(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}'))
-    urls = PgUrls(
-        database=name,
-        owner=_url_for(name, OWNER_ROLE),
-        app=_url_for(name, "kpi_app"),
-        cross_tenant=_url_for(name, "kpi_cross_tenant"),
-        superuser=_url_for(name, make_url(PG_ADMIN_URL).username),
-    )
-    migrate.upgrade(urls.owner)
-    yield urls
+def pg() -> migrate.ScratchDatabase:
+    scratch = migrate.create_scratch_database(PG_ADMIN_URL, "kpi_test")
+    yield scratch
     db.session.remove()
     for engine in {db.engine, db.cross_tenant_engine} - {None}:
         engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    migrate.drop_database(PG_ADMIN_URL, scratch.name)
 
 
 @pytest.fixture(scope="session")
