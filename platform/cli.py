@@ -32,6 +32,8 @@ def cli() -> None:
 def main() -> None:
     set_actor(Actor(None, f"cli:{getpass.getuser()}"))
     try:
+        if sys.argv[1:3] != ["db", "create-roles"]:  # the one command that needs no app configuration
+            Settings.from_env()  # fail with a clear message, even for --help, before Flask loads the app
         cli.main(prog_name="kpi-platform")
     except ConfigError as exc:
         click.echo(f"Configuration error: {exc}", err=True)

@@ -71,6 +71,15 @@ def test_the_cli_says_why_it_will_not_start(tmp_path):
     assert r.returncode != 0
     assert "Refusing to start in production" in r.stderr and "KPI_SECRET_KEY" in r.stderr
     assert "Traceback" not in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "kpi_platform.cli", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "Refusing to start" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_platform_folder_is_not_a_package_and_stdlib_platform_still_works():
