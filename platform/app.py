@@ -97,7 +97,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     cache.init_app(app)
     _api_spec(app)
-    api = KpiApi(app, spec_kwargs={"info": {"description": "KPI evaluation of officials, one tenant per province."}})
+    api = KpiApi(
+        app,
+        spec_kwargs={
+            "info": {"description": "KPI evaluation of officials, one tenant per province."},
+            # Every documented operation takes a bearer token, so "Authorize" in /api/docs applies to all.
+            "security": [{"bearer": []}],
+        },
+    )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.extensions["kpi_api"] = api
     errors.register_error_handlers(app)

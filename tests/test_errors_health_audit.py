@@ -112,6 +112,8 @@ def test_readiness_fails_when_the_database_is_unreachable(client, monkeypatch):
 def test_openapi_document_and_docs_page(client):
     spec = client.get("/api/openapi.json").json
     assert spec["info"]["title"] == "kpi-platform"
+    assert spec["security"] == [{"bearer": []}]
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     assert "/api/v1/t/{tenant}/principals/{principal_id}" in spec["paths"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and b"swagger" in docs.data.lower()
