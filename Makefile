@@ -15,6 +15,7 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 
 demo: install
 	$(BIN)/kpi-platform serve --port $(PORT)

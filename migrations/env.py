@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from kpi_platform.config import Settings
+from kpi_platform.db import UtcDateTime
 from kpi_platform.models import Base
 
 config = context.config
@@ -35,12 +36,20 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _render_item(type_, obj, autogen_context):
+    # Migrations stay free of app types: UtcDateTime is a timezone-aware DateTime in the database.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -15,6 +15,7 @@ from kpi_platform.cache import cache
 from kpi_platform.config import Settings
 from kpi_platform.db import db
 from kpi_platform.identity.auth import authenticate_request
+from kpi_platform.secrets_box import secrets_box
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     cache.init_app(app)
+    secrets_box.init_app(app)
     _api_spec(app)
     api = KpiApi(
         app,

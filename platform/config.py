@@ -34,6 +34,8 @@ class Settings:
     secret_key: str = DEFAULT_SECRET_KEY
     base_domain: str = ""
     celery_eager: bool = True
+    # Fernet keys for secrets kept in the database (comma separated; the first one encrypts).
+    encryption_keys: str = ""
     token_default_days: int = 90
     token_max_days: int = 365
     # Test-only switch used to prove the isolation tests catch a missing ORM layer.
@@ -63,6 +65,7 @@ class Settings:
             secret_key=e.get("KPI_SECRET_KEY") or DEFAULT_SECRET_KEY,
             base_domain=e.get("KPI_BASE_DOMAIN") or "",
             celery_eager=_bool(e.get("KPI_CELERY_EAGER"), default=env in ("demo", "development", "test")),
+            encryption_keys=e.get("KPI_ENCRYPTION_KEYS") or "",
             token_default_days=int(e.get("KPI_TOKEN_DEFAULT_DAYS") or 90),
             token_max_days=int(e.get("KPI_TOKEN_MAX_DAYS") or 365),
         )
@@ -89,5 +92,7 @@ class Settings:
             problems.append("KPI_REDIS_URL must be set (Celery broker and cache)")
         if self.celery_eager:
             problems.append("KPI_CELERY_EAGER must be off in production")
+        if not self.encryption_keys:
+            problems.append("KPI_ENCRYPTION_KEYS must be set (Fernet keys for secrets stored in the database)")
         if problems:
             raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")

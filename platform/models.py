@@ -2,7 +2,7 @@
 
 from kpi_platform.audit.models import AuditEntry
 from kpi_platform.db import Base, TenantScoped
-from kpi_platform.identity.models import ApiToken, Principal, PrincipalRole
+from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, PrincipalRole
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
 from kpi_platform.tenancy.models import Tenant
 
@@ -11,6 +11,7 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Base",
+    "IdentityProvider",
     "JobPosition",
     "Official",
     "OrgUnit",

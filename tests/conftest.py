@@ -4,9 +4,14 @@ tenants, accounts and tokens made through the same service code users go through
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from support import bound_transaction
@@ -136,3 +141,60 @@ def operator(make_account) -> Account:
 @pytest.fixture
 def admin_a(make_account, tenant_a) -> Account:
     return make_account(tenant_a, roles=["provincial_admin"], name="Quản trị A")
+
+
+# ---------------------------------------------------------------- a real OpenID Connect provider
+
+OIDC_DIR = Path(__file__).parent / "oidc"
+
+
+@dataclass
+class OidcProvider:
+    issuer: str
+    client_id: str
+    client_secret: str
+    process: subprocess.Popen
+
+
+@pytest.fixture(scope="session")
+def start_oidc_provider():
+    """start_oidc_provider(client_id, client_secret, accounts={sub: claims}) -> OidcProvider: the npm
+    package oidc-provider on a loopback port, stopped at the end of the run."""
+    if not (OIDC_DIR / "node_modules" / "oidc-provider").exists():
+        raise RuntimeError("run `npm ci` in tests/oidc (make test does it)")
+    started = []
+
+    def start(
+        client_id: str,
+        client_secret: str,
+        accounts: dict | None = None,
+        redirect_uris: tuple[str, ...] = ("http://localhost/callback",),
+    ) -> OidcProvider:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {
+            **os.environ,
+            "OIDC_PORT": str(port),
+            "OIDC_CLIENT_ID": client_id,
+            "OIDC_CLIENT_SECRET": client_secret,
+            "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
+            "OIDC_ACCOUNTS": json.dumps(accounts or {}),
+        }
+        process = subprocess.Popen(
+            ["node", "server.mjs"], cwd=OIDC_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        started.append(process)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if line.startswith("ready "):
+                return OidcProvider(line.split()[1], client_id, client_secret, process)
+            if not line and process.poll() is not None:
+                break
+        raise RuntimeError("the OIDC provider did not start")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)

@@ -22,6 +22,7 @@ PRODUCTION = {
     "KPI_DATABASE_URL": "postgresql+psycopg://kpi_app@db/kpi",
     "KPI_CROSS_TENANT_DATABASE_URL": "postgresql+psycopg://kpi_cross_tenant@db/kpi",
     "KPI_REDIS_URL": "redis://redis:6379/0",
+    "KPI_ENCRYPTION_KEYS": "hJt3p1Yx0Wq7m0b3a9Vq3Yw3Z2l0ZkR2c1VxS3BkQWJjZGU=",
 }
 
 
@@ -46,6 +47,7 @@ def test_production_accepts_a_complete_configuration():
         ({"KPI_CROSS_TENANT_DATABASE_URL": ""}, "KPI_CROSS_TENANT_DATABASE_URL"),
         ({"KPI_REDIS_URL": ""}, "KPI_REDIS_URL"),
         ({"KPI_CELERY_EAGER": "true"}, "KPI_CELERY_EAGER"),
+        ({"KPI_ENCRYPTION_KEYS": ""}, "KPI_ENCRYPTION_KEYS"),
     ],
 )
 def test_production_refuses_demo_defaults(override, message):

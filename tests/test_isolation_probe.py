@@ -25,6 +25,7 @@ from kpi_platform.audit.models import AuditEntry
 from kpi_platform.context import tenant_scope
 from kpi_platform.db import db, set_orm_filter_enabled
 from kpi_platform.identity import service as identity
+from kpi_platform.identity import sso
 from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TENANT, policy_for
 from kpi_platform.models import tenant_tables
 
@@ -61,6 +62,15 @@ def world(make_account, tenant_a, tenant_b) -> World:
         b_token = db.session.scalars(identity.list_tokens(b_official.id)).first()
     build_org(tenant_a)
     b_org = build_org(tenant_b, marker=MARKER_B, prefix="B-")
+    for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
+        with tenant_scope(tenant.id):
+            sso.configure_provider(
+                issuer=f"https://sso.{tenant.slug}.gov.vn",
+                client_id=f"kpi{marker}",
+                client_secret=f"secret{marker}",
+                allow_http=False,
+            )
+            db.session.commit()
     return World(
         a_headers=a_all.headers,
         a_slug=tenant_a.slug,

@@ -7,10 +7,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kpi_platform.db import db
-from kpi_platform.identity import service
+from kpi_platform.identity import service, sso
 from kpi_platform.identity.auth import PLATFORM, access, current_principal, current_tenant
 from kpi_platform.identity.roles import Role
 from kpi_platform.identity.schemas import (
+    ConnectionReportSchema,
+    IdentityProviderSchema,
     IssuedTokenSchema,
     MeSchema,
     PrincipalCreateSchema,
@@ -165,3 +167,39 @@ class PlatformTokenById(MethodView):
         token = service.revoke_token(token_id, by=current_principal())
         db.session.commit()
         return token
+
+
+@tenant_blp.route("/identity/provider")
+class Provider(MethodView):
+    @access(Role.provincial_admin)
+    @tenant_blp.response(200, IdentityProviderSchema)
+    def get(self):
+        """The province's OpenID Connect provider (the client secret is never shown)"""
+        return sso.provider_view(sso.get_provider())
+
+    @access(Role.provincial_admin)
+    @tenant_blp.arguments(IdentityProviderSchema)
+    @tenant_blp.response(200, IdentityProviderSchema)
+    def put(self, data):
+        """Set the province's provider; leave client_secret out to keep the stored one"""
+        allow_http = current_app.config["SETTINGS"].env != "production"
+        provider = sso.configure_provider(**data, allow_http=allow_http)
+        view = sso.provider_view(provider)
+        db.session.commit()
+        return view
+
+    @access(Role.provincial_admin)
+    @tenant_blp.response(204)
+    def delete(self):
+        """Remove the province's provider (sign-in through it stops)"""
+        sso.remove_provider()
+        db.session.commit()
+
+
+@tenant_blp.route("/identity/provider/check")
+class ProviderCheck(MethodView):
+    @access(Role.provincial_admin)
+    @tenant_blp.response(200, ConnectionReportSchema)
+    def post(self):
+        """Test the connection: fetch the discovery document and keys, report what is wrong"""
+        return sso.check_connection()

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpi_platform.db import Base, TenantScoped, utcnow
@@ -89,3 +89,18 @@ class ApiToken(TenantScoped, Base):
     last_used_at: Mapped[datetime | None]
 
     principal: Mapped[Principal] = relationship(lazy="joined")
+
+
+class IdentityProvider(TenantScoped, Base):
+    """The tenant's OpenID Connect provider (one per tenant). The client secret is stored encrypted."""
+
+    __tablename__ = "identity_providers"
+
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret_encrypted: Mapped[str] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(String(300), default="openid email profile")
+    identity_claim: Mapped[str] = mapped_column(String(60), default="email")
+    audience: Mapped[str | None] = mapped_column(String(200))  # expected `aud` of API access tokens
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -60,3 +60,28 @@ class IssuedTokenSchema(TokenSchema):
 class TokenCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     expires_in_days = ma.fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class IdentityProviderSchema(ma.Schema):
+    issuer = ma.fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    client_id = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    client_secret = ma.fields.String(load_only=True, load_default=None, validate=validate.Length(min=1, max=500))
+    has_client_secret = ma.fields.Boolean(dump_only=True)
+    scopes = ma.fields.String(load_default="openid email profile", validate=validate.Length(min=6, max=300))
+    identity_claim = ma.fields.String(load_default="email")
+    audience = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    enabled = ma.fields.Boolean(load_default=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
+
+
+class ConnectionCheckSchema(ma.Schema):
+    check = ma.fields.String()
+    ok = ma.fields.Boolean()
+    message_vi = ma.fields.String()
+    message_en = ma.fields.String()
+
+
+class ConnectionReportSchema(ma.Schema):
+    ok = ma.fields.Boolean()
+    checks = ma.fields.List(ma.fields.Nested(ConnectionCheckSchema))
+    discovery = ma.fields.Dict()
