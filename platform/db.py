@@ -48,6 +48,12 @@ NAMING = {
 }
 
 
+def contains(column, text: str):
+    """Case-insensitive "column contains text", with %, _ and \\ in the text matching themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

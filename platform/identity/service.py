@@ -8,12 +8,12 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from kpi_platform.audit import service as audit
 from kpi_platform.context import require_tenant_id
-from kpi_platform.db import db, utcnow
+from kpi_platform.db import contains, db, utcnow
 from kpi_platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from kpi_platform.identity.models import ApiToken, Principal, PrincipalRole, PrincipalStatus
 from kpi_platform.identity.roles import GLOBAL_ROLES, TENANT_ROLES, Role
@@ -102,21 +102,10 @@ def find_principal_by_email(email: str) -> Principal | None:
     return db.session.scalar(select(Principal).where(Principal.email == _normalise_email(email)))
 
 
-def escape_like(text: str) -> str:
-    """Make %, _ and \\ in user input match themselves in a LIKE pattern (escape character \\)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def list_principals(*, q: str | None = None, role: str | None = None, status: str | None = None):
     stmt = select(Principal)
     if q:
-        pattern = "%" + escape_like(q.strip().lower()) + "%"
-        stmt = stmt.where(
-            or_(
-                Principal.email.like(pattern, escape="\\"),
-                func.lower(Principal.display_name).like(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(or_(contains(Principal.email, q.strip()), contains(Principal.display_name, q.strip())))
     if role:
         stmt = stmt.where(Principal.id.in_(select(PrincipalRole.principal_id).where(PrincipalRole.role == role)))
     if status:

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from kpi_platform.db import db
-from kpi_platform.errors import Invalid, NotFound
+from kpi_platform.errors import NotFound
 from kpi_platform.identity.auth import access, current_principal, current_tenant
 from kpi_platform.identity.roles import Role
 from kpi_platform.org import schemas as s
@@ -44,21 +44,9 @@ def load_rows(row_schema: type[ma.Schema], rows: list[dict]) -> list[dict]:
         try:
             loaded.append(row_schema().load(row))
         except ma.ValidationError as error:
-            errors.append(
-                {
-                    "row": number,
-                    "code": "validation_error",
-                    "fields": error.messages,
-                    "message": "Invalid row.",
-                    "message_vi": "Dòng không hợp lệ.",
-                }
-            )
+            errors.append(service.row_error(number, error.messages))
     if errors:
-        raise Invalid(
-            f"{len(errors)} dòng có lỗi; không dòng nào được lưu.",
-            f"{len(errors)} rows have errors; nothing was saved.",
-            fields={"rows": errors},
-        )
+        raise service.bulk_failed(errors)
     return loaded
 
 

@@ -16,10 +16,9 @@ from sqlalchemy.orm import aliased
 
 from kpi_platform.audit import service as audit
 from kpi_platform.context import require_tenant_id
-from kpi_platform.db import db
+from kpi_platform.db import contains, db
 from kpi_platform.errors import Conflict, DomainError, Invalid, NotFound
 from kpi_platform.identity.models import Principal
-from kpi_platform.identity.service import escape_like
 from kpi_platform.org import vietnamese
 from kpi_platform.org.models import (
     Assignment,
@@ -116,10 +115,7 @@ def units_as_of(day: date, *, under: uuid.UUID | None = None, q: str | None = No
     if under is not None:
         stmt = stmt.where(OrgUnit.id.in_(subtree_id_list(under, day)))
     if q:
-        pattern = "%" + escape_like(q.strip()) + "%"
-        stmt = stmt.where(
-            or_(OrgUnitVersion.name_vi.ilike(pattern, escape="\\"), OrgUnit.code.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(or_(contains(OrgUnitVersion.name_vi, q.strip()), contains(OrgUnit.code, q.strip())))
     if kind:
         stmt = stmt.where(OrgUnitVersion.kind == kind)
     return stmt.order_by(OrgUnit.code)
@@ -585,10 +581,7 @@ def _move_assignments(source: uuid.UUID, target: uuid.UUID, day: date, reason: s
 def list_positions(*, q: str | None = None, category: str | None = None):
     stmt = select(JobPosition)
     if q:
-        pattern = "%" + escape_like(q.strip()) + "%"
-        stmt = stmt.where(
-            or_(JobPosition.name_vi.ilike(pattern, escape="\\"), JobPosition.code.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(or_(contains(JobPosition.name_vi, q.strip()), contains(JobPosition.code, q.strip())))
     if category:
         stmt = stmt.where(JobPosition.category == category)
     return stmt.order_by(JobPosition.code)
@@ -692,10 +685,8 @@ def list_officials(
     assignments held on `day`; `within_units` (a select of unit ids) limits a manager's view."""
     stmt = select(Official)
     if q:
-        pattern = "%" + escape_like(vietnamese.fold(q)) + "%"
-        stmt = stmt.where(
-            or_(Official.search_name.like(pattern, escape="\\"), Official.staff_code.ilike(pattern, escape="\\"))
-        )
+        folded = vietnamese.fold(q)
+        stmt = stmt.where(or_(contains(Official.search_name, folded), contains(Official.staff_code, folded)))
     if status:
         stmt = stmt.where(Official.status == status)
     held = select(Assignment.official_id).where(active_on(Assignment, day))
@@ -1004,7 +995,7 @@ def members(unit_id: uuid.UUID, day: date, *, subtree: bool = False):
 # ---------------------------------------------------------------- bulk (all or nothing)
 
 
-def _bulk_failed(errors: list[dict]) -> Invalid:
+def bulk_failed(errors: list[dict]) -> Invalid:
     return Invalid(
         f"{len(errors)} dòng có lỗi; không dòng nào được lưu.",
         f"{len(errors)} rows have errors; nothing was saved.",
@@ -1012,14 +1003,19 @@ def _bulk_failed(errors: list[dict]) -> Invalid:
     )
 
 
+def row_error(
+    row: int,
+    fields: dict,
+    message_en: str = "Invalid row.",
+    message_vi: str = "Dòng không hợp lệ.",
+    code: str = "validation_error",
+) -> dict:
+    """One bad row of a bulk request (rows are numbered from 1)."""
+    return {"row": row, "code": code, "fields": fields, "message": message_en, "message_vi": message_vi}
+
+
 def _row_error(row: int, error: DomainError) -> dict:
-    return {
-        "row": row,
-        "code": error.code,
-        "fields": error.fields or {},
-        "message": error.message_en,
-        "message_vi": error.message_vi,
-    }
+    return row_error(row, error.fields or {}, error.message_en, error.message_vi, error.code)
 
 
 def bulk_create_units(rows: list[dict]) -> list[OrgUnit]:
@@ -1030,13 +1026,12 @@ def bulk_create_units(rows: list[dict]) -> list[OrgUnit]:
         parent_code = row.get("parent_code")
         if parent_code and parent_code not in codes:
             errors.append(
-                {
-                    "row": number,
-                    "code": "validation_error",
-                    "fields": {"parent_code": ["unknown"]},
-                    "message": f"Unknown parent unit '{parent_code}'.",
-                    "message_vi": f"Không có đơn vị cấp trên '{parent_code}'.",
-                }
+                row_error(
+                    number,
+                    {"parent_code": ["unknown"]},
+                    f"Unknown parent unit '{parent_code}'.",
+                    f"Không có đơn vị cấp trên '{parent_code}'.",
+                )
             )
             continue
         try:
@@ -1054,7 +1049,7 @@ def bulk_create_units(rows: list[dict]) -> list[OrgUnit]:
         codes[unit.code] = unit.id
         created.append(unit)
     if errors:
-        raise _bulk_failed(errors)
+        raise bulk_failed(errors)
     return created
 
 
@@ -1066,7 +1061,7 @@ def bulk_create_positions(rows: list[dict]) -> list[JobPosition]:
         except DomainError as error:
             errors.append(_row_error(number, error))
     if errors:
-        raise _bulk_failed(errors)
+        raise bulk_failed(errors)
     return created
 
 
@@ -1097,15 +1092,7 @@ def bulk_create_officials(rows: list[dict]) -> list[Official]:
         except DomainError:
             fields["full_name"] = ["required"]
         if fields:
-            errors.append(
-                {
-                    "row": number,
-                    "code": "validation_error",
-                    "fields": fields,
-                    "message": "Invalid row.",
-                    "message_vi": "Dòng không hợp lệ.",
-                }
-            )
+            errors.append(row_error(number, fields))
             continue
         taken.add(code)
         official = Official(
@@ -1128,7 +1115,7 @@ def bulk_create_officials(rows: list[dict]) -> list[Official]:
             )
         )
     if errors:
-        raise _bulk_failed(errors)
+        raise bulk_failed(errors)
     db.session.add_all(officials)
     db.session.flush()
     db.session.add_all(assignments)
