@@ -491,3 +491,27 @@ def test_members_are_paginated_and_merge_into_unknown_target_is_422(api, kh):
         {"effective_date": "2024-01-01", "reason": "x", "merges": [{"sources": ["X-CAMLAM"], "target": "SNV"}]},
     )
     assert r.status_code == 422 and r.json["error"]["fields"] == {"merges[0].target": ["unknown"]}
+
+
+def test_unit_head_assignment_end_position_and_dissolve_through_http(api, kh):
+    # A new head for the division: the clerk's reviewer becomes the division head, not the director.
+    r = api.put(f"/org/units/{kh['division']}/head", {"official_id": str(kh["commune_clerk"])})
+    assert r.status_code == 200 and r.json["head_official_id"] == str(kh["commune_clerk"])
+    assert api.get(f"/officials/{kh['clerk']}").json["effective_reviewer_id"] == str(kh["commune_clerk"])
+    r = api.put(f"/org/units/{kh['division']}/head", {"official_id": "00000000-0000-0000-0000-000000000009"})
+    assert r.status_code == 422 and r.json["error"]["fields"] == {"head_official_id": ["unknown"]}
+    assert api.put(f"/org/units/{kh['division']}/head", {"official_id": None}).json["head_official_id"] is None
+
+    position = api.get(f"/org/positions/{kh['staff_position']}").json
+    assert position["code"] == "CV" and position["category"] == "professional"
+
+    # End the clerk's assignment; the division is then empty and can be dissolved from that day.
+    (assignment,) = api.get(f"/officials/{kh['clerk']}/assignments").json
+    r = api.patch(f"/officials/{kh['clerk']}/assignments/{assignment['id']}", {"valid_to": "2025-10-01"})
+    assert r.status_code == 200 and r.json["valid_to"] == "2025-10-01"
+    r = api.patch(f"/officials/{kh['clerk']}/assignments/{assignment['id']}", {"valid_to": "2024-01-01"})
+    assert r.status_code == 422
+    r = api.post(f"/org/units/{kh['division']}/dissolve", {"effective_date": "2025-10-01", "reason": "Giải thể"})
+    assert r.status_code == 200 and r.json[-1]["valid_to"] == "2025-10-01"
+    assert api.get(f"/org/units/{kh['division']}", as_of="2025-10-01").status_code == 404
+    assert api.get(f"/org/units/{kh['division']}", as_of="2025-09-30").status_code == 200
