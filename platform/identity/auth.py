@@ -3,6 +3,8 @@
     @access(Role.provincial_admin)            # tenant endpoint, these roles
     @access()                                 # tenant endpoint, any principal of the tenant
     @access(Role.platform_operator, scope=PLATFORM)
+    @page(Role.manager)                       # browser page: a signed-in session of the URL's tenant
+    @tenant_entry                             # browser page of a tenant before sign-in (login, callback)
     @public                                   # no principal needed
 
 The check runs in before_request, so a request without valid credentials gets 401 before its body
@@ -20,11 +22,13 @@ from kpi_platform.cache import cache
 from kpi_platform.context import SYSTEM_TENANT_ID, Actor, set_actor, set_tenant
 from kpi_platform.db import db
 from kpi_platform.errors import DomainError, Forbidden, NotFound, Unauthorized
-from kpi_platform.identity import service
+from kpi_platform.identity import access_tokens, service
 from kpi_platform.tenancy import service as tenancy
 
 TENANT = "tenant"
 PLATFORM = "platform"
+PAGE = "page"
+TENANT_ENTRY = "tenant_entry"
 PUBLIC = "public"
 TOKEN_TOUCH_SECONDS = 60
 # Endpoints Flask and flask-smorest add themselves; all are public and read-only.
@@ -55,6 +59,15 @@ def public(fn):
     return fn
 
 
+def page(*roles):
+    return access(*roles, scope=PAGE)
+
+
+def tenant_entry(fn):
+    fn.__kpi_access__ = AccessPolicy(scope=TENANT_ENTRY, roles=frozenset())
+    return fn
+
+
 def policy_for(app: Flask, endpoint: str, method: str) -> AccessPolicy | None:
     view = app.view_functions.get(endpoint)
     if view is None:
@@ -69,6 +82,13 @@ def policy_for(app: Flask, endpoint: str, method: str) -> AccessPolicy | None:
 class TenantSuspended(DomainError):
     status = 403
     code = "tenant_suspended"
+
+
+class LoginRequired(DomainError):
+    """A page needs a signed-in session; the pages answer it with a redirect to the login page."""
+
+    status = 401
+    code = "authentication_required"
 
 
 def _bearer_token() -> str | None:
@@ -107,15 +127,36 @@ def authenticate_request():
     if policy.scope == PLATFORM:
         tenant = tenancy.get_tenant(SYSTEM_TENANT_ID)
     else:
-        slug = g.get("tenant_slug")
-        host_slug = _tenant_from_host(current_app.config["SETTINGS"].base_domain)
-        if slug is None or (host_slug is not None and host_slug != slug):
-            raise NotFound()
-        tenant = tenancy.require_tenant_by_slug(slug)
+        tenant = _tenant_of_url()
+    g.tenant = tenant
+
+    if policy.scope == TENANT_ENTRY:
+        g.kpi_tenant_token = set_tenant(tenant.id)
+        return None
+    if policy.scope == PAGE:
+        g.kpi_tenant_token = set_tenant(tenant.id)
+        from kpi_platform.identity import browser  # the browser session lives beside the login pages
+
+        principal = browser.principal_from_cookie(tenant)
+        if principal is None:
+            raise LoginRequired()
+        if tenant.is_suspended:
+            raise TenantSuspended()
+        _admit(principal, policy)
+        return None
 
     raw = _bearer_token()
     if raw is None:
         raise Unauthorized()
+    if not raw.startswith(service.TOKEN_PREFIX + "_"):
+        if policy.scope == PLATFORM:
+            raise service.InvalidToken()  # global accounts use platform-issued tokens only
+        g.kpi_tenant_token = set_tenant(tenant.id)
+        principal = access_tokens.authenticate(tenant, raw)
+        if tenant.is_suspended:
+            raise TenantSuspended()
+        _admit(principal, policy)
+        return None
     if service.parse_token_tenant(raw) != tenant.id:
         # A principal of another tenant: the same answer as for something that does not exist.
         raise NotFound()
@@ -123,14 +164,24 @@ def authenticate_request():
     token = service.authenticate_token(raw)
     if tenant.is_suspended:
         raise TenantSuspended()
-    principal = token.principal
-    if policy.roles and not principal.has_any_role(policy.roles):
-        raise Forbidden()
-    g.tenant = tenant
-    g.principal = principal
-    g.kpi_actor_token = set_actor(Actor(principal.id, principal.email))
+    _admit(token.principal, policy)
     _touch(token)
     return None
+
+
+def _tenant_of_url():
+    slug = g.get("tenant_slug")
+    host_slug = _tenant_from_host(current_app.config["SETTINGS"].base_domain)
+    if slug is None or (host_slug is not None and host_slug != slug):
+        raise NotFound()
+    return tenancy.require_tenant_by_slug(slug)
+
+
+def _admit(principal, policy: AccessPolicy) -> None:
+    if policy.roles and not principal.has_any_role(policy.roles):
+        raise Forbidden()
+    g.principal = principal
+    g.kpi_actor_token = set_actor(Actor(principal.id, principal.email))
 
 
 def _touch(token) -> None:

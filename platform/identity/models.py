@@ -20,11 +20,13 @@ class Principal(TenantScoped, Base):
     central analysts) belong to the reserved system tenant."""
 
     __tablename__ = "principals"
-    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "email"), UniqueConstraint("tenant_id", "oidc_subject"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(200))
+    # The `sub` of this person at the tenant's identity provider, linked at the first sign-in.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[PrincipalStatus] = mapped_column(
         Enum(PrincipalStatus, name="principal_status", native_enum=False, length=20),
         default=PrincipalStatus.active,
@@ -104,3 +106,31 @@ class IdentityProvider(TenantScoped, Base):
     audience: Mapped[str | None] = mapped_column(String(200))  # expected `aud` of API access tokens
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LoginSession(TenantScoped, Base):
+    """A signed-in browser. The cookie carries a random secret; only its SHA-256 is stored, so
+    ending a row here ends the session wherever the cookie went."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "principal_id"], ["principals.tenant_id", "principals.id"], ondelete="CASCADE"
+        ),
+        UniqueConstraint("tenant_id", "secret_hash"),
+        Index("ix_login_sessions_principal", "tenant_id", "principal_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    principal_id: Mapped[uuid.UUID]
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(20))  # "sso" or "dev" (demo only)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]  # the absolute limit; the idle limit counts from last_seen_at
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    id_token_encrypted: Mapped[str | None] = mapped_column(Text)  # the hint for the provider's logout
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    principal: Mapped[Principal] = relationship(lazy="joined")

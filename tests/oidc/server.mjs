@@ -25,6 +25,8 @@ const provider = new Provider(issuer, {
     if (!account) return undefined;
     return { accountId: sub, async claims() { return { sub, email_verified: true, ...account }; } };
   },
+  // Claims go into the ID token too (as most providers do), not only to the userinfo endpoint.
+  conformIdTokenClaims: false,
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
   cookies: { keys: ["test-only-cookie-key"] },
