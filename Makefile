@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install install-test clean
+.PHONY: demo test lint install install-test clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,6 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+translations: install-test
+	$(BIN)/python scripts/translations.py

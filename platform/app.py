@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, g, request
 from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
 
 from kpi_platform import context, errors
 from kpi_platform.cache import cache
@@ -16,8 +17,11 @@ from kpi_platform.config import Settings
 from kpi_platform.db import db
 from kpi_platform.identity.auth import authenticate_request
 from kpi_platform.secrets_box import secrets_box
+from kpi_platform.web import i18n
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Every form posted to a page carries a CSRF token; the JSON API takes bearer tokens, not cookies.
+csrf = CSRFProtect()
 
 
 class KpiApi(Api):
@@ -44,16 +48,21 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.health.api import blp as health_blp
     from kpi_platform.identity.api import platform_blp as identity_platform_blp
     from kpi_platform.identity.api import tenant_blp as identity_blp
+    from kpi_platform.identity.browser import bp as signin_bp
     from kpi_platform.org.api import blp as org_blp
     from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
     from kpi_platform.web.views import bp as web_bp
-    from kpi_platform.web.views import swagger_ui
+    from kpi_platform.web.views import register_page_errors, swagger_ui
 
     for blueprint in (tenancy_platform_blp, identity_platform_blp, tenancy_blp, identity_blp, org_blp, audit_blp):
         api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
+    csrf.exempt(health_blp)
     app.register_blueprint(health_blp)
+    register_page_errors(web_bp, signin_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(signin_bp)
     app.register_blueprint(swagger_ui)
 
 
@@ -90,6 +99,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.is_demo,
+        # Outside the demo the __Host- prefix makes browsers refuse the cookie unless it is Secure,
+        # set by this host (no Domain) for the whole site.
+        SESSION_COOKIE_NAME="kpi_session" if settings.is_demo else "__Host-kpi_session",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which has its own time-outs
     )
     app.json.ensure_ascii = False  # Vietnamese stays readable UTF-8
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -98,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     cache.init_app(app)
     secrets_box.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
     _api_spec(app)
     api = KpiApi(
         app,

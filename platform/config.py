@@ -38,6 +38,9 @@ class Settings:
     encryption_keys: str = ""
     token_default_days: int = 90
     token_max_days: int = 365
+    # Browser sessions end after this long without a request, and after this long in any case.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
     # Test-only switch used to prove the isolation tests catch a missing ORM layer.
     tenant_orm_filter: bool = True
 
@@ -68,6 +71,8 @@ class Settings:
             encryption_keys=e.get("KPI_ENCRYPTION_KEYS") or "",
             token_default_days=int(e.get("KPI_TOKEN_DEFAULT_DAYS") or 90),
             token_max_days=int(e.get("KPI_TOKEN_MAX_DAYS") or 365),
+            session_idle_minutes=int(e.get("KPI_SESSION_IDLE_MINUTES") or 30),
+            session_absolute_hours=int(e.get("KPI_SESSION_ABSOLUTE_HOURS") or 10),
         )
         for key, value in overrides.items():
             setattr(settings, key, value)

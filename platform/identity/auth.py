@@ -124,10 +124,7 @@ def authenticate_request():
     if policy.scope == PUBLIC:
         return None
 
-    if policy.scope == PLATFORM:
-        tenant = tenancy.get_tenant(SYSTEM_TENANT_ID)
-    else:
-        tenant = _tenant_of_url()
+    tenant = tenancy.get_tenant(SYSTEM_TENANT_ID) if policy.scope == PLATFORM else _tenant_of_url()
     g.tenant = tenant
 
     if policy.scope == TENANT_ENTRY:

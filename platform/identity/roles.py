@@ -31,14 +31,22 @@ TENANT_ROLES = frozenset(
 )
 GLOBAL_ROLES = frozenset({Role.platform_operator, Role.central_analyst})
 
-ROLE_NAMES_VI = {
-    Role.provincial_admin: "Quản trị viên cấp tỉnh",
-    Role.steering_committee: "Thành viên Ban chỉ đạo",
-    Role.unit_head: "Thủ trưởng đơn vị",
-    Role.manager: "Cán bộ quản lý",
-    Role.official: "Cán bộ, công chức, viên chức",
-    Role.support_staff: "Cán bộ hỗ trợ",
-    Role.auditor: "Kiểm tra, giám sát",
-    Role.platform_operator: "Vận hành nền tảng",
-    Role.central_analyst: "Chuyên viên phân tích Trung ương",
+# (Vietnamese, English)
+ROLE_NAMES = {
+    Role.provincial_admin: ("Quản trị viên cấp tỉnh", "Provincial administrator"),
+    Role.steering_committee: ("Thành viên Ban chỉ đạo", "Steering committee member"),
+    Role.unit_head: ("Thủ trưởng đơn vị", "Head of unit"),
+    Role.manager: ("Cán bộ quản lý", "Manager"),
+    Role.official: ("Cán bộ, công chức, viên chức", "Official"),
+    Role.support_staff: ("Cán bộ hỗ trợ", "Support staff"),
+    Role.auditor: ("Kiểm tra, giám sát", "Auditor"),
+    Role.platform_operator: ("Vận hành nền tảng", "Platform operator"),
+    Role.central_analyst: ("Chuyên viên phân tích Trung ương", "Central analyst"),
 }
+
+
+def role_name(role: str, language: str = "vi") -> str:
+    names = ROLE_NAMES.get(role)
+    if names is None:
+        return role
+    return names[1] if language == "en" else names[0]

@@ -5,8 +5,7 @@ unit heads and managers within their own subtree, and by an official for themsel
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import marshmallow as ma
 from flask.views import MethodView
@@ -21,6 +20,7 @@ from kpi_platform.org import schemas as s
 from kpi_platform.org import service
 from kpi_platform.org.models import Assignment
 from kpi_platform.pagination import page_of
+from kpi_platform.tenancy import service as tenancy
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1/t/<tenant>", description="Org tree, positions, officials.")
 
@@ -30,7 +30,7 @@ SUBTREE = (Role.unit_head, Role.manager)
 
 
 def today() -> date:
-    return datetime.now(ZoneInfo(current_tenant().time_zone)).date()
+    return tenancy.local_today(current_tenant())
 
 
 def as_of(query: dict) -> date:

@@ -847,6 +847,31 @@ def assignments_of(official_id: uuid.UUID) -> list[Assignment]:
     ).all()
 
 
+def current_posts(official_id: uuid.UUID, day: date) -> list[dict]:
+    """The posts an official holds on a day, primary first: unit and position names, share of time."""
+    V, P = OrgUnitVersion, JobPosition
+    rows = db.session.execute(
+        select(Assignment, V.name_vi, OrgUnit.code, P.name_vi, P.code)
+        .join(OrgUnit, and_(OrgUnit.tenant_id == Assignment.tenant_id, OrgUnit.id == Assignment.unit_id))
+        .join(V, and_(V.tenant_id == OrgUnit.tenant_id, V.unit_id == OrgUnit.id, active_on(V, day)))
+        .join(P, and_(P.tenant_id == Assignment.tenant_id, P.id == Assignment.position_id))
+        .where(Assignment.official_id == official_id, active_on(Assignment, day))
+        .order_by(Assignment.is_primary.desc(), Assignment.valid_from)
+    )
+    return [
+        {
+            "unit_name": unit_name,
+            "unit_code": unit_code,
+            "position_name": position_name,
+            "position_code": position_code,
+            "is_primary": assignment.is_primary,
+            "share": float(assignment.share),
+            "since": assignment.valid_from,
+        }
+        for assignment, unit_name, unit_code, position_name, position_code in rows
+    ]
+
+
 def _check_assignment(official_id, unit_id, position_id, is_primary, valid_from, valid_to, exclude=None) -> None:
     if valid_to is not None and valid_to <= valid_from:
         raise _invalid(

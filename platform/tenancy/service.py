@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -56,6 +57,11 @@ def _check_name(field: str, value: str) -> str:
             f"Trường {field} không được để trống.", f"{field} must not be empty.", fields={field: ["required"]}
         )
     return value
+
+
+def local_today(tenant: Tenant) -> date:
+    """Today's date where the tenant is (its work days and deadlines are local)."""
+    return datetime.now(ZoneInfo(tenant.time_zone)).date()
 
 
 def get_tenant_by_slug(slug: str) -> Tenant | None:

@@ -1,15 +1,34 @@
+"""Pages. Business rules stay in the services; views gather what a page shows."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
 
+from kpi_platform.context import SYSTEM_TENANT_SLUG
 from kpi_platform.db import db
-from kpi_platform.identity.auth import public
+from kpi_platform.errors import MESSAGES, STATUS_CODES, DomainError
+from kpi_platform.identity.auth import LoginRequired, page, public
+from kpi_platform.identity.roles import role_name
+from kpi_platform.org import service as org
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.web.i18n import current_language
 
 bp = Blueprint("web", __name__, template_folder="templates")
 # Swagger UI's files are served locally, so /api/docs works without internet access.
 swagger_ui = Blueprint("swagger_ui", __name__, static_folder=swagger_ui_path, static_url_path="/api/swagger-ui")
+
+
+@bp.app_context_processor
+def page_context() -> dict:
+    """Who and where, for the header of every page."""
+    tenant = g.get("tenant")
+    return {
+        "tenant": tenant if tenant is not None and tenant.slug != SYSTEM_TENANT_SLUG else None,
+        "principal": g.get("principal"),
+    }
 
 
 @bp.get("/")
@@ -22,3 +41,56 @@ def index():
         path = settings.instance_path / "demo-tokens.txt"
         demo_tokens = path.read_text(encoding="utf-8") if path.exists() else None
     return render_template("index.html", tenants=tenants, settings=settings, demo_tokens=demo_tokens)
+
+
+@bp.get("/t/<tenant>/")
+@page()
+def tenant_home():
+    return redirect(url_for("web.me"))
+
+
+@bp.get("/t/<tenant>/me")
+@page()
+def me():
+    principal = g.principal
+    official = org.official_for_principal(principal.id)
+    posts = org.current_posts(official.id, tenancy.local_today(g.tenant)) if official else []
+    language = current_language()
+    roles = [role_name(role, language) for role in principal.roles]
+    return render_template(
+        "me.html", principal=principal, official=official, posts=posts, roles=roles, login=g.login_session
+    )
+
+
+# ---------------------------------------------------------------- errors on pages are pages
+
+
+def _error_page(status: int, code: str, message_vi: str | None = None, message_en: str | None = None):
+    default_vi, default_en = MESSAGES.get(code, MESSAGES["bad_request"])
+    english = current_language() == "en"
+    message = (message_en or default_en) if english else (message_vi or default_vi)
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def page_domain_error(error: DomainError):
+    if isinstance(error, LoginRequired) and "tenant" in g:
+        return redirect(url_for("signin.login", tenant=g.tenant.slug, next=request.full_path.rstrip("?")))
+    return _error_page(error.status, error.code, error.message_vi, error.message_en)
+
+
+def page_http_error(error: HTTPException):
+    if isinstance(error, CSRFError):
+        return _error_page(
+            400,
+            "csrf_failed",
+            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.",
+            "The form has expired or is not valid. Reload the page and try again.",
+        )
+    status = error.code or 500
+    return _error_page(status, STATUS_CODES.get(status, "internal_error" if status >= 500 else "bad_request"))
+
+
+def register_page_errors(*blueprints: Blueprint) -> None:
+    for blueprint in blueprints:
+        blueprint.register_error_handler(DomainError, page_domain_error)
+        blueprint.register_error_handler(HTTPException, page_http_error)
