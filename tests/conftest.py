@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from support import bound_transaction
 
 from kpi_platform import migrate
@@ -55,8 +56,18 @@ def settings(pg, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def app(settings):
     app = create_app(settings)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production: the tests keep an app context
+    pushed, and a request would otherwise reuse its `g` (cached locale, principal …)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -155,11 +166,25 @@ class OidcProvider:
     client_secret: str
     process: subprocess.Popen
 
+    @property
+    def port(self) -> int:
+        return int(self.issuer.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        """Stop the provider now (its port is free again once this returns)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
 
 @pytest.fixture(scope="session")
 def start_oidc_provider():
     """start_oidc_provider(client_id, client_secret, accounts={sub: claims}) -> OidcProvider: the npm
-    package oidc-provider on a loopback port, stopped at the end of the run."""
+    package oidc-provider on a loopback port, stopped at the end of the run (or by provider.stop()).
+
+    Optional: resource= makes access tokens JWTs with that audience (and the account's email and
+    staff_code), access_token_ttl= their lifetime in seconds, jwks= the signing keys (a JWKS with
+    private keys), port= a fixed port, e.g. to restart a stopped provider under the same issuer."""
     if not (OIDC_DIR / "node_modules" / "oidc-provider").exists():
         raise RuntimeError("run `npm ci` in tests/oidc (make test does it)")
     started = []
@@ -169,10 +194,16 @@ def start_oidc_provider():
         client_secret: str,
         accounts: dict | None = None,
         redirect_uris: tuple[str, ...] = ("http://localhost/callback",),
+        *,
+        resource: str | None = None,
+        jwks: dict | None = None,
+        access_token_ttl: int | None = None,
+        port: int | None = None,
     ) -> OidcProvider:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        if port is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
         env = {
             **os.environ,
             "OIDC_PORT": str(port),
@@ -181,6 +212,14 @@ def start_oidc_provider():
             "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
             "OIDC_ACCOUNTS": json.dumps(accounts or {}),
         }
+        for name, value in (
+            ("OIDC_RESOURCE", resource),
+            ("OIDC_JWKS", json.dumps(jwks) if jwks else None),
+            ("OIDC_ACCESS_TOKEN_TTL", str(access_token_ttl) if access_token_ttl else None),
+        ):
+            env.pop(name, None)
+            if value:
+                env[name] = value
         process = subprocess.Popen(
             ["node", "server.mjs"], cwd=OIDC_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -196,5 +235,6 @@ def start_oidc_provider():
 
     yield start
     for process in started:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)

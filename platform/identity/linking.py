@@ -124,6 +124,7 @@ def principal_for_claims(provider: IdentityProvider, claims: dict, *, channel: s
             principal.id,
             after={"sub": sub, "claim": provider.identity_claim, "value": _claim_text(claims, provider.identity_claim)},
         )
+        db.session.commit()  # the link holds even if the request that made it only reads
     if principal.status != PrincipalStatus.active:
         raise AccountDisabled()
     return principal

@@ -69,7 +69,6 @@ def find(secret: str, timeouts: Timeouts) -> LoginSession | None:
 def _end(row: LoginSession, reason: str) -> None:
     row.ended_at = utcnow()
     row.end_reason = reason
-    db.session.flush()
 
 
 def end(row: LoginSession, reason: str = "logout") -> str | None:
