@@ -53,14 +53,14 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
     from kpi_platform.web.views import bp as web_bp
-    from kpi_platform.web.views import register_page_errors, swagger_ui
+    from kpi_platform.web.views import register_pages, swagger_ui
 
     for blueprint in (tenancy_platform_blp, identity_platform_blp, tenancy_blp, identity_blp, org_blp, audit_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     csrf.exempt(health_blp)
     app.register_blueprint(health_blp)
-    register_page_errors(web_bp, signin_bp)
+    register_pages(web_bp, signin_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(signin_bp)
     app.register_blueprint(swagger_ui)

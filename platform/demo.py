@@ -129,6 +129,19 @@ def seed_org() -> None:
     db.session.commit()
 
 
+# One account per role; the people among them are officials of the seeded org (Nguyễn Văn A heads
+# Sở Nội vụ, Trần Thị Bình heads its Phòng Tổ chức, Lê Văn Cường works in the next division).
+DEMO_ACCOUNTS = (
+    ("admin", "Quản trị viên tỉnh", ["provincial_admin"]),
+    ("bcd", "Thành viên Ban chỉ đạo", ["steering_committee"]),
+    ("auditor", "Thanh tra Sở Nội vụ", ["auditor"]),
+    ("hotro", "Cán bộ hỗ trợ", ["support_staff"]),
+    ("nguyen.van.a", "Nguyễn Văn A", ["official", "unit_head"]),
+    ("tran.thi.binh", "Trần Thị Bình", ["official", "manager"]),
+    ("le.van.cuong", "Lê Văn Cường", ["official"]),
+)
+
+
 def _link_official(email: str) -> None:
     official = db.session.scalar(select(org.Official).where(org.Official.email == email))
     principal = identity.find_principal_by_email(email)
@@ -156,11 +169,7 @@ def seed(token_file: Path) -> list[str]:
         with tenant_scope(tenant.id):
             if tenant.slug == "khanh-hoa":
                 seed_org()
-            for local, name, roles in (
-                ("admin", "Quản trị viên tỉnh", ["provincial_admin"]),
-                ("auditor", "Thanh tra Sở Nội vụ", ["auditor"]),
-                ("nguyen.van.a", "Nguyễn Văn A", ["official"]),
-            ):
+            for local, name, roles in DEMO_ACCOUNTS:
                 email, raw = _account(f"{local}@{tenant.slug}.demo", name, roles)
                 _link_official(email)
                 lines.append(f"{tenant.slug:9} {email:32} {raw}")

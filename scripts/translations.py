@@ -1,13 +1,16 @@
 """Refresh the English catalog of the pages: extract the Vietnamese texts, keep the translations
 already made, report what is missing, and compile the .mo file Flask-Babel reads.
 
-    .venv/bin/python scripts/translations.py          (make translations)
+    make translations        (then translate the empty msgstr entries in messages.po, and run it again)
 """
 
 from __future__ import annotations
 
+import io
+from datetime import datetime, timezone
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -16,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "platform/web/translations/en/LC_MESSAGES"
 
 
-def main() -> int:
+def extract() -> Catalog:
+    """The texts the code and templates use now."""
     pot = ROOT / "build" / "messages.pot"
     pot.parent.mkdir(exist_ok=True)
     CommandLineInterface().run(
@@ -24,21 +28,29 @@ def main() -> int:
          "--sort-output", "-o", str(pot), str(ROOT)]
     )  # fmt: skip
     with pot.open("rb") as f:
-        template = read_po(f)
-    po_path = CATALOG / "messages.po"
-    if po_path.exists():
-        with po_path.open("rb") as f:
-            catalog = read_po(f, locale="en")
-        catalog.update(template, no_fuzzy_matching=True)
-    else:
-        catalog = template
-        catalog.locale = "en"
+        return read_po(f)
+
+
+def english() -> Catalog:
+    with (CATALOG / "messages.po").open("rb") as f:
+        return read_po(f, locale="en")
+
+
+def compiled(catalog: Catalog) -> bytes:
+    # The header Babel writes carries a creation date; a fixed one keeps the .mo the same from run to run.
+    catalog.creation_date = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def main() -> int:
+    catalog = english()
+    catalog.update(extract(), no_fuzzy_matching=True)
     missing = [m.id for m in catalog if m.id and not m.string]
-    CATALOG.mkdir(parents=True, exist_ok=True)
-    with po_path.open("wb") as f:
+    with (CATALOG / "messages.po").open("wb") as f:
         write_po(f, catalog, omit_header=True, no_location=True, sort_output=True, ignore_obsolete=True)
-    with (CATALOG / "messages.mo").open("wb") as f:
-        write_mo(f, catalog)
+    (CATALOG / "messages.mo").write_bytes(compiled(english()))
     for text in missing:
         print(f"missing English for: {text!r}")
     return 1 if missing else 0

@@ -198,6 +198,9 @@ def test_demo_org_tree_shows_the_merger_on_sqlite(demo_server):
     assert "UBND tỉnh Ninh Thuận (cũ)" not in july and "Xã Phước Hải" in july["UBND tỉnh Khánh Hòa"]
     status, body = _get(f"{base}/api/v1/t/khanh-hoa/officials?q=nguyen%20van%20a", admin)
     assert status == 200 and [o["full_name"] for o in json.loads(body)] == ["Nguyễn Văn A"]
-    official = tokens["nguyen.van.a@khanh-hoa.demo"]
+    official = tokens["le.van.cuong@khanh-hoa.demo"]
     status, body = _get(f"{base}/api/v1/t/khanh-hoa/officials", official)
-    assert status == 200 and [o["staff_code"] for o in json.loads(body)] == ["KH0001"], "an official sees themself"
+    assert status == 200 and [o["staff_code"] for o in json.loads(body)] == ["KH0003"], "an official sees themself"
+    head = tokens["nguyen.van.a@khanh-hoa.demo"]  # heads Sở Nội vụ: sees its divisions' people too
+    status, body = _get(f"{base}/api/v1/t/khanh-hoa/officials", head)
+    assert status == 200 and {"KH0001", "KH0002", "KH0003"} <= {o["staff_code"] for o in json.loads(body)}

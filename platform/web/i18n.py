@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 
 from kpi_platform.identity.roles import role_name
 
@@ -34,6 +35,16 @@ def remember_language() -> None:
         session["lang"] = chosen
 
 
+def tenant_status(status: str) -> str:
+    names = {
+        "provisioning": _("Đang chuẩn bị"),
+        "pilot": _("Thí điểm"),
+        "active": _("Đang áp dụng"),
+        "suspended": _("Tạm ngưng"),
+    }
+    return names.get(str(status), str(status))
+
+
 def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
@@ -52,5 +63,6 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         role_name=lambda role: role_name(role, current_language()),
+        tenant_status=tenant_status,
         tenant_name=lambda tenant: tenant.name_en if current_language() == "en" and tenant.name_en else tenant.name_vi,
     )

@@ -90,7 +90,26 @@ def page_http_error(error: HTTPException):
     return _error_page(status, STATUS_CODES.get(status, "internal_error" if status >= 500 else "bad_request"))
 
 
-def register_page_errors(*blueprints: Blueprint) -> None:
+PAGE_HEADERS = {
+    # Styles are inline in base.html; no script runs on these pages yet. No form-action: the logout
+    # form's redirect goes on to the province's provider, which browsers would check against it.
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+    "base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def page_headers(response):
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def register_pages(*blueprints: Blueprint) -> None:
+    """Errors on pages are pages, and pages are never framed or cached."""
     for blueprint in blueprints:
         blueprint.register_error_handler(DomainError, page_domain_error)
         blueprint.register_error_handler(HTTPException, page_http_error)
+        blueprint.after_request(page_headers)
