@@ -41,6 +41,9 @@ class Settings:
     # Browser sessions end after this long without a request, and after this long in any case.
     session_idle_minutes: int = 30
     session_absolute_hours: int = 10
+    # In production an issuer on a private network (10.x, 192.168.x …) is refused unless this is on;
+    # loopback, link-local (cloud metadata) and other special addresses are refused in any case.
+    sso_allow_private_issuers: bool = False
     # Test-only switch used to prove the isolation tests catch a missing ORM layer.
     tenant_orm_filter: bool = True
 
@@ -73,6 +76,7 @@ class Settings:
             token_max_days=int(e.get("KPI_TOKEN_MAX_DAYS") or 365),
             session_idle_minutes=int(e.get("KPI_SESSION_IDLE_MINUTES") or 30),
             session_absolute_hours=int(e.get("KPI_SESSION_ABSOLUTE_HOURS") or 10),
+            sso_allow_private_issuers=_bool(e.get("KPI_SSO_ALLOW_PRIVATE_ISSUERS"), default=False),
         )
         for key, value in overrides.items():
             setattr(settings, key, value)

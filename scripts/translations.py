@@ -7,7 +7,7 @@ already made, report what is missing, and compile the .mo file Flask-Babel reads
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -38,7 +38,7 @@ def english() -> Catalog:
 
 def compiled(catalog: Catalog) -> bytes:
     # The header Babel writes carries a creation date; a fixed one keeps the .mo the same from run to run.
-    catalog.creation_date = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    catalog.creation_date = datetime(2026, 1, 1, tzinfo=UTC)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     return buffer.getvalue()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from kpi_platform.config import Settings
 from kpi_platform.context import tenant_scope
 from kpi_platform.db import db
+from kpi_platform.errors import Invalid
 from kpi_platform.identity import sso
 
 
@@ -113,3 +115,37 @@ def test_removing_the_provider(client, admin_a, tenant_a):
     assert client.get(url(tenant_a), headers=admin_a.headers).status_code == 404
     with tenant_scope(tenant_a.id):
         assert db.session.get(sso.IdentityProvider, tenant_a.id) is None
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "https://127.0.0.1:8443",
+        "https://localhost",
+        "https://169.254.169.254/latest",  # cloud metadata
+        "https://[::1]",
+        "https://0.0.0.0",
+        "https://10.20.30.40",  # a private network, refused unless the deployment allows it
+        "http://sso.khanhhoa.gov.vn",  # plain http
+    ],
+)
+def test_production_refuses_issuers_the_server_should_never_fetch(tenant_a, issuer):
+    production = sso.IssuerPolicy.for_settings(Settings(env="production"))
+    with tenant_scope(tenant_a.id), pytest.raises(Invalid) as refused:
+        sso.configure_provider(issuer=issuer, client_id="kpi", client_secret="s", policy=production)
+    db.session.rollback()
+    assert refused.value.fields["issuer"] and refused.value.message_vi
+
+
+def test_production_accepts_public_issuers_and_private_ones_when_allowed(tenant_a):
+    production = sso.IssuerPolicy.for_settings(Settings(env="production"))
+    intranet = sso.IssuerPolicy.for_settings(Settings(env="production", sso_allow_private_issuers=True))
+    with tenant_scope(tenant_a.id):
+        provider = sso.configure_provider(
+            issuer="https://14.225.10.20/realms/khanh-hoa", client_id="kpi", client_secret="s", policy=production
+        )
+        assert provider.issuer == "https://14.225.10.20/realms/khanh-hoa"
+        assert sso.configure_provider(issuer="https://10.20.30.40", client_id="kpi", client_secret="s", policy=intranet)
+        with pytest.raises(Invalid):  # loopback stays refused even on an intranet deployment
+            sso.configure_provider(issuer="https://127.0.0.1", client_id="kpi", client_secret="s", policy=intranet)
+        db.session.rollback()

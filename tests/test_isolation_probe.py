@@ -68,7 +68,6 @@ def world(make_account, tenant_a, tenant_b) -> World:
                 issuer=f"https://sso.{tenant.slug}.gov.vn",
                 client_id=f"kpi{marker}",
                 client_secret=f"secret{marker}",
-                allow_http=False,
             )
             db.session.commit()
     return World(

@@ -63,7 +63,9 @@ def world(tenant_a, tenant_b, idp_a, idp_b, make_account):
     """A matches officials by staff code (the roster of build_org has NV002, Trần Thị Bình); B by
     email, with an account for Nguyễn Thị Hoa created by its admin."""
     org_a = build_org(tenant_a, "A")
-    make_account(tenant_a, roles=["provincial_admin"], name="Quản trị Khánh Hòa", email="admin@khanhhoa.gov.vn")
+    admin_a = make_account(
+        tenant_a, roles=["provincial_admin"], name="Quản trị Khánh Hòa", email="admin@khanhhoa.gov.vn"
+    )
     hoa = make_account(tenant_b, roles=["official", "manager"], name=CLERK_B["name"], email=CLERK_B["email"])
     for tenant, idp, claim in ((tenant_a, idp_a, "staff_code"), (tenant_b, idp_b, "email")):
         with tenant_scope(tenant.id):
@@ -74,7 +76,7 @@ def world(tenant_a, tenant_b, idp_a, idp_b, make_account):
                 identity_claim=claim,
             )
             db.session.commit()
-    return {"org_a": org_a, "hoa": hoa}
+    return {"org_a": org_a, "hoa": hoa, "admin_a": admin_a}
 
 
 def start(client, tenant, next_page: str | None = None):
@@ -146,6 +148,23 @@ def test_once_linked_the_sub_alone_finds_the_person(client, world, tenant_a, idp
     other_browser = client.application.test_client()
     r = sign_in(other_browser, tenant_a, idp_a, "sub-binh")
     assert r.status_code == 302 and r.headers["Location"].endswith("/me")
+
+
+def test_the_admin_sees_the_link_and_can_undo_it(client, world, tenant_a, idp_a):
+    admin = world["admin_a"].headers
+    provider = client.get(f"/api/v1/t/{tenant_a.slug}/identity/provider", headers=admin).json
+    assert provider["redirect_uri"] == callback_uri(tenant_a)  # what the province registers at its provider
+    assert provider["post_logout_redirect_uri"].startswith(f"http://localhost/t/{tenant_a.slug}/login")
+    assert sign_in(client, tenant_a, idp_a, "sub-binh").status_code == 302
+    with tenant_scope(tenant_a.id):
+        principal_id = org.get_official(world["org_a"]["clerk"]).principal_id
+    account = f"/api/v1/t/{tenant_a.slug}/principals/{principal_id}"
+    assert client.get(account, headers=admin).json["sso_linked"] is True
+    r = client.delete(account + "/sso-link", headers=admin)
+    assert r.status_code == 200 and r.json["sso_linked"] is False
+    # The next sign-in matches the roster again (by staff code) and links the sub anew.
+    assert sign_in(client.application.test_client(), tenant_a, idp_a, "sub-binh").status_code == 302
+    assert client.get(account, headers=admin).json["sso_linked"] is True
 
 
 def test_the_page_asked_for_is_where_sign_in_lands(client, world, tenant_a, idp_a):

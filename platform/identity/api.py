@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kpi_platform.db import db
-from kpi_platform.identity import service, sso
+from kpi_platform.identity import linking, service, sso
 from kpi_platform.identity.auth import PLATFORM, access, current_principal, current_tenant
 from kpi_platform.identity.roles import Role
 from kpi_platform.identity.schemas import (
@@ -30,6 +30,16 @@ tenant_blp = Blueprint(
 platform_blp = Blueprint(
     "platform_identity", __name__, url_prefix="/api/v1/platform", description="The platform operator's account."
 )
+
+
+def _provider_view(provider):
+    """The stored settings, and the addresses the province registers for this client at its provider."""
+    slug = current_tenant().slug
+    return {
+        **sso.provider_view(provider),
+        "redirect_uri": url_for("signin.callback", tenant=slug, _external=True),
+        "post_logout_redirect_uri": url_for("signin.login", tenant=slug, notice="signed_out", _external=True),
+    }
 
 
 def _me():
@@ -113,6 +123,17 @@ class PrincipalById(MethodView):
         return principal
 
 
+@tenant_blp.route("/principals/<uuid:principal_id>/sso-link")
+class PrincipalSsoLink(MethodView):
+    @access(Role.provincial_admin)
+    @tenant_blp.response(200, PrincipalSchema)
+    def delete(self, principal_id: uuid.UUID):
+        """Forget the account's link to its provider identity (the person re-links at the next sign-in)"""
+        principal = linking.unlink(principal_id)
+        db.session.commit()
+        return principal
+
+
 @tenant_blp.route("/tokens")
 class Tokens(MethodView):
     @access()
@@ -175,16 +196,16 @@ class Provider(MethodView):
     @tenant_blp.response(200, IdentityProviderSchema)
     def get(self):
         """The province's OpenID Connect provider (the client secret is never shown)"""
-        return sso.provider_view(sso.get_provider())
+        return _provider_view(sso.get_provider())
 
     @access(Role.provincial_admin)
     @tenant_blp.arguments(IdentityProviderSchema)
     @tenant_blp.response(200, IdentityProviderSchema)
     def put(self, data):
         """Set the province's provider; leave client_secret out to keep the stored one"""
-        allow_http = current_app.config["SETTINGS"].env != "production"
-        provider = sso.configure_provider(**data, allow_http=allow_http)
-        view = sso.provider_view(provider)
+        policy = sso.IssuerPolicy.for_settings(current_app.config["SETTINGS"])
+        provider = sso.configure_provider(**data, policy=policy)
+        view = _provider_view(provider)
         db.session.commit()
         return view
 

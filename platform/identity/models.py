@@ -39,6 +39,10 @@ class Principal(TenantScoped, Base):
     )
 
     @property
+    def sso_linked(self) -> bool:
+        return self.oidc_subject is not None
+
+    @property
     def roles(self) -> list[str]:
         return [row.role for row in self.role_rows]
 

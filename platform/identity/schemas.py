@@ -16,6 +16,7 @@ class PrincipalSchema(ma.Schema):
     display_name = ma.fields.String(dump_only=True)
     status = ma.fields.String(dump_only=True)
     roles = ma.fields.List(ma.fields.String(), dump_only=True)
+    sso_linked = ma.fields.Boolean(dump_only=True, metadata={"description": "signed in through the province's SSO"})
     created_at = ma.fields.DateTime(dump_only=True)
 
 
@@ -67,6 +68,8 @@ class IdentityProviderSchema(ma.Schema):
     client_id = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     client_secret = ma.fields.String(load_only=True, load_default=None, validate=validate.Length(min=1, max=500))
     has_client_secret = ma.fields.Boolean(dump_only=True)
+    redirect_uri = ma.fields.String(dump_only=True, metadata={"description": "register this at the provider"})
+    post_logout_redirect_uri = ma.fields.String(dump_only=True)
     scopes = ma.fields.String(load_default="openid email profile", validate=validate.Length(min=6, max=300))
     identity_claim = ma.fields.String(load_default="email")
     audience = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))

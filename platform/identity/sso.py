@@ -5,6 +5,8 @@ No Flask here. The browser sign-in and bearer-token checks build on this (issue 
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -21,14 +23,64 @@ IDENTITY_CLAIMS = ("email", "staff_code", "preferred_username", "sub")
 FETCH_TIMEOUT_SECONDS = 5
 
 
-def _check_issuer(issuer: str, allow_http: bool) -> str:
+@dataclass(frozen=True)
+class IssuerPolicy:
+    """Which issuer addresses a deployment accepts. The server fetches whatever the issuer names, so in
+    production an admin must not be able to point it at the machine itself or at cloud metadata."""
+
+    allow_http: bool = False
+    public_only: bool = True
+    allow_private: bool = False
+
+    @classmethod
+    def for_settings(cls, settings) -> IssuerPolicy:
+        production = settings.env == "production"
+        return cls(allow_http=not production, public_only=production, allow_private=settings.sso_allow_private_issuers)
+
+
+DEVELOPMENT = IssuerPolicy(allow_http=True, public_only=False)
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []  # not resolvable yet: "test connection" will say so
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def _refuse_internal(host: str, policy: IssuerPolicy) -> None:
+    for address in _addresses(host):
+        special = (
+            address.is_loopback
+            or address.is_link_local
+            or address.is_unspecified
+            or address.is_multicast
+            or address.is_reserved
+        )
+        if special or (address.is_private and not policy.allow_private):
+            raise Invalid(
+                f"Issuer trỏ tới địa chỉ nội bộ ({address}); hệ thống không kết nối tới địa chỉ này.",
+                f"The issuer points at an internal address ({address}); the platform will not connect to it.",
+                fields={"issuer": ["internal address"]},
+                code="issuer_internal_address",
+            )
+
+
+def _check_issuer(issuer: str, policy: IssuerPolicy) -> str:
     issuer = (issuer or "").strip().rstrip("/")
     parsed = urlparse(issuer)
-    loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
-    if parsed.scheme not in ("https", "http") or not parsed.netloc or parsed.query or parsed.fragment:
+    if parsed.scheme not in ("https", "http") or not parsed.hostname or parsed.query or parsed.fragment:
         raise Invalid("Địa chỉ issuer không hợp lệ.", "The issuer is not a valid URL.", fields={"issuer": ["invalid"]})
-    if parsed.scheme == "http" and not (allow_http or loopback):
+    loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if parsed.scheme == "http" and not (policy.allow_http or (loopback and not policy.public_only)):
         raise Invalid("Issuer phải dùng https.", "The issuer must use https.", fields={"issuer": ["https required"]})
+    if policy.public_only:
+        _refuse_internal(parsed.hostname, policy)
     return issuer
 
 
@@ -61,7 +113,7 @@ def configure_provider(
     identity_claim: str = "email",
     audience: str | None = None,
     enabled: bool = True,
-    allow_http: bool = False,
+    policy: IssuerPolicy = DEVELOPMENT,
 ) -> IdentityProvider:
     """Create or replace the tenant's provider. Leaving client_secret out keeps the stored one."""
     tenant_id = require_tenant_id()
@@ -80,7 +132,7 @@ def configure_provider(
             raise Invalid(fields={"client_secret": ["required"]})
         provider = IdentityProvider(tenant_id=tenant_id)
         db.session.add(provider)
-    provider.issuer = _check_issuer(issuer, allow_http)
+    provider.issuer = _check_issuer(issuer, policy)
     provider.client_id = client_id.strip()
     if client_secret:
         provider.client_secret_encrypted = secrets_box.encrypt(client_secret)
