@@ -45,6 +45,7 @@ def _api_spec(app: Flask) -> None:
 
 def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.audit.api import blp as audit_blp
+    from kpi_platform.catalog.api import blp as catalog_blp
     from kpi_platform.health.api import blp as health_blp
     from kpi_platform.identity.api import platform_blp as identity_platform_blp
     from kpi_platform.identity.api import tenant_blp as identity_blp
@@ -55,7 +56,15 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.web.views import bp as web_bp
     from kpi_platform.web.views import register_pages, swagger_ui
 
-    for blueprint in (tenancy_platform_blp, identity_platform_blp, tenancy_blp, identity_blp, org_blp, audit_blp):
+    for blueprint in (
+        tenancy_platform_blp,
+        identity_platform_blp,
+        tenancy_blp,
+        identity_blp,
+        org_blp,
+        catalog_blp,
+        audit_blp,
+    ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     csrf.exempt(health_blp)

@@ -1,17 +1,32 @@
 """Every model, imported once so Base.metadata is complete (Alembic, tests)."""
 
 from kpi_platform.audit.models import AuditEntry
+from kpi_platform.catalog.models import (
+    CatalogItem,
+    CatalogItemVersion,
+    ComplexityLevel,
+    JobDescription,
+    JobDescriptionLine,
+    JobDescriptionVersion,
+)
 from kpi_platform.db import Base, TenantScoped
 from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, PrincipalRole
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
 from kpi_platform.tenancy.models import Tenant
+from kpi_platform.worklog.models import WorkEntry
 
 __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEntry",
     "Base",
+    "CatalogItem",
+    "CatalogItemVersion",
+    "ComplexityLevel",
     "IdentityProvider",
+    "JobDescription",
+    "JobDescriptionLine",
+    "JobDescriptionVersion",
     "JobPosition",
     "Official",
     "OrgUnit",
@@ -21,6 +36,7 @@ __all__ = [
     "Tenant",
     "TenantScoped",
     "UnitKind",
+    "WorkEntry",
 ]
 
 

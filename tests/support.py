@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from kpi_platform.db import db, set_orm_filter_enabled
 from kpi_platform.identity.roles import TENANT_ROLES
 
@@ -88,3 +90,63 @@ def build_org(tenant, marker: str = "", day=None, prefix: str = "") -> dict:
         "commune_clerk": commune_clerk.id,
         "clerk_assignment": assignment.id,
     }
+
+
+def build_catalog(tenant, org_ids: dict, marker: str = "", prefix: str = "", day=None) -> dict:
+    """On top of build_org: a drafter (provincial admin) and the director of the agency, who is also
+    on the steering committee, so one person can approve A/B/D and the agency's C items. Approved:
+    a group B item and a group C item of the agency, and the staff position's tenant-wide and
+    agency descriptions (the clerk of the agency may log both items; the commune clerk only B)."""
+    from datetime import date  # noqa: PLC0415
+
+    from kpi_platform.catalog import job_descriptions  # noqa: PLC0415
+    from kpi_platform.catalog import service as catalog  # noqa: PLC0415
+    from kpi_platform.context import tenant_scope  # noqa: PLC0415
+    from kpi_platform.identity import service as identity  # noqa: PLC0415
+    from kpi_platform.org import service as org  # noqa: PLC0415
+
+    day = day or date(2025, 1, 1)
+    with tenant_scope(tenant.id):
+        tag = uuid.uuid4().hex[:6]
+        drafter = identity.create_principal(
+            email=f"soanthao-{tag}@example.vn", display_name=f"Soạn thảo {marker}", roles=["provincial_admin"]
+        )
+        director = identity.create_principal(
+            email=f"giamdoc-{tag}@example.vn",
+            display_name=f"Giám đốc {marker}",
+            roles=["steering_committee", "unit_head", "official"],
+        )
+        org.update_official(org_ids["director"], {"principal_id": director.id})
+
+        def approved_item(code, group, name, **extra):
+            item = catalog.create_item(
+                code=prefix + code,
+                group=group,
+                by=drafter,
+                valid_from=day,
+                name_vi=f"{name} {marker}".strip(),
+                output_unit="văn bản",
+                norm_minutes=60,
+                complexity="normal",
+                **extra,
+            )
+            catalog.submit(item.id, by=drafter)
+            catalog.approve(item.id, by=director)
+            return item
+
+        common = approved_item("B-001", "B", "Soạn thảo văn bản hành chính")
+        sector = approved_item("C-001", "C", "Thẩm định hồ sơ tổ chức bộ máy", agency_id=org_ids["agency"])
+        descriptions = {}
+        for key, agency_id, item in (("jd_common", None, common), ("jd_agency", org_ids["agency"], sector)):
+            jd = job_descriptions.create(
+                position_id=org_ids["staff_position"],
+                agency_id=agency_id,
+                lines_=[{"item_id": item.id, "expected_monthly_volume": 20}],
+                valid_from=day,
+                by=drafter,
+            )
+            job_descriptions.submit(jd.id, by=drafter)
+            job_descriptions.approve(jd.id, by=director)
+            descriptions[key] = jd.id
+        db.session.commit()
+    return {"drafter": drafter, "director": director, "item_b": common.id, "item_c": sector.id, **descriptions}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine
-from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, build_org
+from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, build_catalog, build_org
 
 from kpi_platform.audit.models import AuditEntry
 from kpi_platform.context import tenant_scope
@@ -28,6 +28,7 @@ from kpi_platform.identity import service as identity
 from kpi_platform.identity import sso
 from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TENANT, policy_for
 from kpi_platform.models import tenant_tables
+from kpi_platform.org import service as org
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 SABOTAGE = os.environ.get("KPI_TEST_SABOTAGE", "")
@@ -60,8 +61,13 @@ def world(make_account, tenant_a, tenant_b) -> World:
     b_official = make_account(tenant_b, roles=["official"], name=f"Phạm {MARKER_B}")
     with tenant_scope(tenant_b.id):
         b_token = db.session.scalars(identity.list_tokens(b_official.id)).first()
-    build_org(tenant_a)
+    a_org = build_org(tenant_a)
+    build_catalog(tenant_a, a_org)
+    with tenant_scope(tenant_a.id):  # so "my allowed items" has someone to answer for
+        org.update_official(a_org["clerk"], {"principal_id": a_all.principal.id})
+        db.session.commit()
     b_org = build_org(tenant_b, marker=MARKER_B, prefix="B-")
+    b_catalog = build_catalog(tenant_b, b_org, marker=MARKER_B, prefix="B-")
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
             sso.configure_provider(
@@ -83,6 +89,8 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "position_id": str(b_org["staff_position"]),
             "official_id": str(b_org["clerk"]),
             "assignment_id": str(b_org["clerk_assignment"]),
+            "item_id": str(b_catalog["item_c"]),
+            "jd_id": str(b_catalog["jd_agency"]),
         },
         b_org=b_org,
     )
@@ -99,6 +107,8 @@ PARAM_SOURCES = {
     "position_id",
     "official_id",
     "assignment_id",
+    "item_id",
+    "jd_id",
 }
 # Bodies for write methods, so validation passes and the tenant check is what answers.
 PROBE_BODIES = {
@@ -114,6 +124,18 @@ PROBE_BODIES = {
         "valid_to": "2025-06-01"
     },
     ("POST", "/api/v1/t/<tenant>/officials/<uuid:official_id>/transfer"): "transfer",
+    ("POST", "/api/v1/t/<tenant>/catalog/items/<uuid:item_id>/versions"): {"valid_from": "2026-01-01"},
+    ("POST", "/api/v1/t/<tenant>/catalog/items/<uuid:item_id>/return"): {"reason": "probe"},
+    ("POST", "/api/v1/t/<tenant>/catalog/items/<uuid:item_id>/retire"): {"retired_on": "2026-01-01"},
+    ("POST", "/api/v1/t/<tenant>/catalog/items/<uuid:item_id>/calibration/accept"): {
+        "norm_minutes": 30,
+        "valid_from": "2026-01-01",
+    },
+    ("POST", "/api/v1/t/<tenant>/catalog/job-descriptions/<uuid:jd_id>/versions"): {
+        "valid_from": "2026-01-01",
+        "lines": [],
+    },
+    ("POST", "/api/v1/t/<tenant>/catalog/job-descriptions/<uuid:jd_id>/return"): {"reason": "probe"},
 }
 
 
@@ -171,7 +193,7 @@ def probe(app, client, world: World) -> list[str]:
                 r = call(client, method, fill(rule, world.a_slug, {}), world.a_headers)
                 if r.status_code != 200:
                     leaks.append(f"{method} {rule.rule} for A -> {r.status_code} (expected 200)")
-                if MARKER_B in r.get_data(as_text=True):
+                if MARKER_B.encode() in r.get_data():
                     leaks.append(f"{method} {rule.rule} for A shows B's marker")
         elif policy.scope == PLATFORM:
             # A tenant's principal on platform routes: those routes do not exist for it.
@@ -180,7 +202,7 @@ def probe(app, client, world: World) -> list[str]:
                 leaks.append(f"{method} {rule.rule} (platform) with A's token -> {r.status_code}")
         elif policy.scope == PUBLIC:
             r = call(client, method, fill(rule, world.a_slug, world.b_ids), {})
-            if MARKER_B in r.get_data(as_text=True):
+            if MARKER_B.encode() in r.get_data():
                 leaks.append(f"{method} {rule.rule} (public) shows B's marker")
     return leaks
 
