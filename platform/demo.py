@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from kpi_platform.catalog import job_descriptions
+from kpi_platform.catalog import service as catalog
 from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
@@ -117,7 +119,7 @@ def seed_org() -> None:
             email=".".join(fold(name).split()) + "@khanh-hoa.demo",
             assignment={"unit_id": unit.id, "position_id": position.id, "valid_from": DEMO_START},
         )
-        if position is not staff:
+        if position is not staff and unit.head_official_id is None:  # the first one placed there heads it
             org.set_unit_head(unit.id, official.id)
     org.reorganise(
         effective_date=MERGER_DAY,
@@ -150,6 +152,65 @@ def _link_official(email: str) -> None:
         db.session.commit()
 
 
+# (code, group, name, output unit, norm minutes, complexity); C items belong to Sở Nội vụ.
+DEMO_ITEMS = (
+    ("A-01", "A", "Chỉ đạo, điều hành công việc của phòng", "ngày", 60, "complex"),
+    ("A-02", "A", "Chủ trì cuộc họp giao ban", "cuộc họp", 90, "normal"),
+    ("A-03", "A", "Ký duyệt văn bản đi", "văn bản", 10, "normal"),
+    ("B-01", "B", "Soạn thảo văn bản hành chính thông thường", "văn bản", 60, "normal"),
+    ("B-02", "B", "Tham mưu văn bản trả lời kiến nghị của công dân, doanh nghiệp", "văn bản", 120, "complex"),
+    ("B-03", "B", "Xử lý văn bản đến trên hệ thống quản lý văn bản", "văn bản", 10, "simple"),
+    ("B-04", "B", "Tổng hợp, xây dựng báo cáo định kỳ", "báo cáo", 240, "complex"),
+    ("B-05", "B", "Tham dự cuộc họp, hội nghị", "cuộc họp", 120, "normal"),
+    ("C-SNV-01", "C", "Thẩm định đề án vị trí việc làm", "hồ sơ", 480, "very_complex"),
+    ("C-SNV-02", "C", "Thẩm định hồ sơ tuyển dụng công chức", "hồ sơ", 90, "complex"),
+    ("D-01", "D", "Nhiệm vụ đột xuất do lãnh đạo giao", "nhiệm vụ", 120, "normal"),
+)
+# Position code -> items of its tenant-wide description; Sở Nội vụ's own description adds the C items.
+DEMO_DESCRIPTIONS = {
+    "LD-SO": ("A-01", "A-02", "A-03", "B-05", "D-01"),
+    "TP": ("A-01", "A-02", "A-03", "B-01", "B-04", "B-05", "D-01"),
+    "CV": ("B-01", "B-02", "B-03", "B-04", "B-05", "D-01"),
+}
+
+
+def seed_catalog(committee, drafter, agency_head) -> None:
+    """A small approved catalog and job descriptions (the reference pack comes with onboarding)."""
+    if catalog.get_item_by_code("A-01") is not None:
+        return
+    agency = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "SNV"))
+    items = {}
+    for code, group, name, unit, norm, complexity in DEMO_ITEMS:
+        item = catalog.create_item(
+            code=code,
+            group=group,
+            agency_id=agency if group == "C" else None,
+            by=drafter,
+            valid_from=DEMO_START,
+            name_vi=name,
+            output_unit=unit,
+            norm_minutes=norm,
+            complexity=complexity,
+        )
+        catalog.submit(item.id, by=drafter)
+        catalog.approve(item.id, by=agency_head if group == "C" else committee)
+        items[code] = item.id
+    descriptions = [(code, None, codes) for code, codes in DEMO_DESCRIPTIONS.items()]
+    descriptions.append(("CV", agency, ("C-SNV-01", "C-SNV-02")))
+    for position_code, agency_id, codes in descriptions:
+        position = db.session.scalar(select(org.JobPosition).where(org.JobPosition.code == position_code))
+        jd = job_descriptions.create(
+            position_id=position.id,
+            agency_id=agency_id,
+            lines_=[{"item_id": items[code]} for code in codes],
+            valid_from=DEMO_START,
+            by=drafter,
+        )
+        job_descriptions.submit(jd.id, by=drafter)
+        job_descriptions.approve(jd.id, by=agency_head if agency_id else committee)
+    db.session.commit()
+
+
 def seed(token_file: Path) -> list[str]:
     """Create the demo tenants and accounts; write fresh tokens to token_file; return its lines."""
     lines = []
@@ -173,6 +234,13 @@ def seed(token_file: Path) -> list[str]:
                 email, raw = _account(f"{local}@{tenant.slug}.demo", name, roles)
                 _link_official(email)
                 lines.append(f"{tenant.slug:9} {email:32} {raw}")
+            if tenant.slug == "khanh-hoa":
+                find = identity.find_principal_by_email
+                seed_catalog(
+                    committee=find("bcd@khanh-hoa.demo"),
+                    drafter=find("admin@khanh-hoa.demo"),
+                    agency_head=find("nguyen.van.a@khanh-hoa.demo"),
+                )
     token_file.parent.mkdir(parents=True, exist_ok=True)
     header = "# Demo API tokens (send as 'Authorization: Bearer <token>'); regenerated at each start.\n"
     token_file.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")

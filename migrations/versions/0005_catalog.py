@@ -123,8 +123,8 @@ def upgrade() -> None:
         "job_descriptions",
         ["tenant_id", "position_id"],
         unique=True,
-        postgresql_where="agency_id IS NULL",
-        sqlite_where="agency_id IS NULL",
+        postgresql_where=sa.text("agency_id IS NULL"),
+        sqlite_where=sa.text("agency_id IS NULL"),
     )
     op.create_table(
         "catalog_item_versions",
@@ -319,8 +319,8 @@ def downgrade() -> None:
     op.drop_index(
         "uq_job_descriptions_tenant_wide",
         table_name="job_descriptions",
-        postgresql_where="agency_id IS NULL",
-        sqlite_where="agency_id IS NULL",
+        postgresql_where=sa.text("agency_id IS NULL"),
+        sqlite_where=sa.text("agency_id IS NULL"),
     )
     op.drop_table("job_descriptions")
     op.drop_index(

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -165,8 +166,8 @@ class JobDescription(TenantScoped, Base):
             "tenant_id",
             "position_id",
             unique=True,
-            postgresql_where="agency_id IS NULL",
-            sqlite_where="agency_id IS NULL",
+            postgresql_where=text("agency_id IS NULL"),
+            sqlite_where=text("agency_id IS NULL"),
         ),
     )
 
