@@ -11,7 +11,9 @@ from kpi_platform.catalog.models import (
 )
 from kpi_platform.db import Base, TenantScoped
 from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, PrincipalRole
+from kpi_platform.onboarding.models import ImportJob, RolloutEvent
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
+from kpi_platform.scoring.models import SettingsVersion
 from kpi_platform.tenancy.models import Tenant
 from kpi_platform.worklog.models import WorkEntry
 
@@ -24,6 +26,7 @@ __all__ = [
     "CatalogItemVersion",
     "ComplexityLevel",
     "IdentityProvider",
+    "ImportJob",
     "JobDescription",
     "JobDescriptionLine",
     "JobDescriptionVersion",
@@ -33,6 +36,8 @@ __all__ = [
     "OrgUnitVersion",
     "Principal",
     "PrincipalRole",
+    "RolloutEvent",
+    "SettingsVersion",
     "Tenant",
     "TenantScoped",
     "UnitKind",
