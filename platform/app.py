@@ -50,6 +50,8 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.identity.api import platform_blp as identity_platform_blp
     from kpi_platform.identity.api import tenant_blp as identity_blp
     from kpi_platform.identity.browser import bp as signin_bp
+    from kpi_platform.onboarding.api import blp as onboarding_blp
+    from kpi_platform.onboarding.api import platform_blp as onboarding_platform_blp
     from kpi_platform.org.api import blp as org_blp
     from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
@@ -63,6 +65,8 @@ def _register_blueprints(api: Api, app: Flask) -> None:
         identity_blp,
         org_blp,
         catalog_blp,
+        onboarding_blp,
+        onboarding_platform_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint)

@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -140,9 +141,25 @@ def db_create_roles(superuser_url: str) -> None:
 # ---------------------------------------------------------------- tenants
 
 
+PACK_PARTS = (
+    "settings",
+    "catalog",
+    "units",
+    "positions",
+    "officials",
+    "concurrent_posts",
+    "job_descriptions",
+    "accounts",
+    "rollout",
+)
+
+
 @cli.group("tenants")
 def tenants_group() -> None:
-    """The tenant registry (platform operators)."""
+    """The tenant registry (platform operators) and province packs (also as `kpi-platform tenant …`)."""
+
+
+cli.add_command(tenants_group, "tenant")
 
 
 def _print_tenant(tenant) -> None:
@@ -159,18 +176,47 @@ def tenants_list() -> None:
 
 
 @tenants_group.command("create")
-@click.option("--slug", required=True)
-@click.option("--name-vi", required=True)
-@click.option("--name-en", required=True)
+@click.argument("slug_arg", required=False, metavar="[SLUG]")
+@click.option("--slug", help="The tenant's slug (or give it as the argument).")
+@click.option("--name-vi")
+@click.option("--name-en")
 @click.option("--kind", default="province", type=click.Choice(["province", "ministry"]))
 @click.option("--status", default="provisioning", type=click.Choice(["provisioning", "pilot", "active", "suspended"]))
 @click.option("--time-zone", default="Asia/Ho_Chi_Minh")
 @click.option("--admin-email", help="Create the tenant's first provincial admin too.")
 @click.option("--admin-name")
+@click.option(
+    "--from",
+    "pack",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Load a pack: the whole pack when it is this tenant's own, else its tables, weights and A/B/D catalog.",
+)
 @with_appcontext
-def tenants_create(slug, name_vi, name_en, kind, status, time_zone, admin_email, admin_name) -> None:
+def tenants_create(slug_arg, slug, name_vi, name_en, kind, status, time_zone, admin_email, admin_name, pack) -> None:
+    """Create a tenant, optionally from a pack (kpi-platform tenant create khanh-hoa --from tenants/khanh-hoa)."""
+    from kpi_platform.onboarding import service as onboarding
     from kpi_platform.tenancy import service as tenancy
 
+    slug = slug or slug_arg
+    if not slug:
+        raise click.UsageError("give the tenant's slug")
+    if pack is not None:
+        try:
+            tenant, outcome = onboarding.create_tenant_from(
+                pack,
+                slug=slug,
+                name_vi=name_vi,
+                name_en=name_en,
+                admin_email=admin_email or f"admin@{slug}.gov.vn",
+                admin_name=admin_name or "Quản trị viên tỉnh",
+            )
+        except DomainError as exc:
+            _fail(exc)
+        _print_tenant(tenant)
+        _print_outcome(outcome)
+        return
+    if not (name_vi and name_en):
+        raise click.UsageError("--name-vi and --name-en are required without --from")
     first_admin = {"email": admin_email, "display_name": admin_name or admin_email} if admin_email else None
     try:
         tenant = tenancy.create_tenant(
@@ -185,6 +231,114 @@ def tenants_create(slug, name_vi, name_en, kind, status, time_zone, admin_email,
     except DomainError as exc:
         _fail(exc)
     _print_tenant(tenant)
+
+
+def _print_outcome(outcome) -> None:
+    """The plan as JSON; each problem on its own line (file:line [column] Vietnamese / English)."""
+    for problem in outcome.problems:
+        where = f"{problem['file']}:{problem['line'] or '-'}" + (f" [{problem['column']}]" if problem["column"] else "")
+        click.echo(f"{where} {problem['code']}: {problem['message_vi']} / {problem['message_en']}", err=True)
+    click.echo(
+        json.dumps(
+            outcome.as_dict() if outcome.ok else {"ok": False, "problems": len(outcome.problems)},
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+    )
+    if not outcome.ok:
+        raise click.exceptions.Exit(1)
+
+
+@tenants_group.command("import")
+@click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--tenant", "slug", help="Default: the slug in the pack's tenant.yaml.")
+@click.option("--dry-run", is_flag=True, help="Validate and show what would change; change nothing.")
+@click.option("--only", help=f"Comma-separated parts: {', '.join(PACK_PARTS)}.")
+@with_appcontext
+def tenants_import(pack: Path, slug, dry_run, only) -> None:
+    """Validate a pack and import all of it, or nothing (kpi-platform tenant import tenants/khanh-hoa)."""
+    from kpi_platform.onboarding import service as onboarding
+    from kpi_platform.tenancy import service as tenancy
+
+    raw = onboarding.read(pack)
+    slug = slug or (raw.documents.get("tenant.yaml") or {}).get("slug")
+    if not slug:
+        raise click.UsageError("the pack's tenant.yaml names no slug; give --tenant")
+    try:
+        tenant = tenancy.require_tenant_by_slug(slug)
+        with tenant_scope(tenant.id):
+            outcome = onboarding.run(
+                raw,
+                by=None,
+                today=tenancy.local_today(tenant),
+                dry_run=dry_run,
+                only=onboarding.parts_from(only),
+                tenant_slug=slug,
+            )
+    except DomainError as exc:
+        _fail(exc)
+    _print_outcome(outcome)
+
+
+@tenants_group.command("absorb")
+@click.argument("slug")
+@click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--on", "on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The merger's date.")
+@click.option("--under", required=True, help="Code of the host unit the absorbed units move under.")
+@click.option("--prefix", default="", help="Put before the absorbed units' codes (e.g. NT-).")
+@click.option(
+    "--position-map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with columns from_code,to_code mapping the pack's positions onto this tenant's.",
+)
+@click.option("--dry-run", is_flag=True)
+@with_appcontext
+def tenants_absorb(slug, pack: Path, on, under, prefix, position_map, dry_run) -> None:
+    """Bring a merged province's units and people under SLUG from a date (history kept)."""
+    import csv
+
+    from kpi_platform.onboarding import service as onboarding
+    from kpi_platform.tenancy import service as tenancy
+
+    mapping = {}
+    if position_map:
+        with position_map.open(encoding="utf-8-sig") as f:
+            mapping = {row["from_code"].strip(): row["to_code"].strip() for row in csv.DictReader(f)}
+    try:
+        tenant = tenancy.require_tenant_by_slug(slug)
+        with tenant_scope(tenant.id):
+            outcome = onboarding.absorb(
+                onboarding.read(pack),
+                on=on.date(),
+                under=under,
+                prefix=prefix,
+                position_map=mapping,
+                by=None,
+                today=tenancy.local_today(tenant),
+                dry_run=dry_run,
+            )
+    except DomainError as exc:
+        _fail(exc)
+    _print_outcome(outcome)
+
+
+@tenants_group.command("rollout")
+@click.argument("slug")
+@with_appcontext
+def tenants_rollout(slug) -> None:
+    """The tenant's rollout checklist with its evidence."""
+    from kpi_platform.onboarding import rollout
+    from kpi_platform.tenancy import service as tenancy
+
+    try:
+        tenant = tenancy.require_tenant_by_slug(slug)
+    except DomainError as exc:
+        _fail(exc)
+    checklist = rollout.checklist_for(tenant.id, tenancy.local_today(tenant))
+    for step in checklist["steps"]:
+        click.echo(f"[{'x' if step['done'] else ' '}] {step['title_vi']} / {step['title_en']}")
+    click.echo(json.dumps(checklist, ensure_ascii=False, indent=2, default=str))
 
 
 @tenants_group.command("update")

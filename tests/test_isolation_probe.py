@@ -28,6 +28,7 @@ from kpi_platform.identity import service as identity
 from kpi_platform.identity import sso
 from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TENANT, policy_for
 from kpi_platform.models import tenant_tables
+from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -68,6 +69,11 @@ def world(make_account, tenant_a, tenant_b) -> World:
         db.session.commit()
     b_org = build_org(tenant_b, marker=MARKER_B, prefix="B-")
     b_catalog = build_catalog(tenant_b, b_org, marker=MARKER_B, prefix="B-")
+    with tenant_scope(tenant_b.id):
+        b_job = onboarding.create_job(
+            source_name=f"{MARKER_B}.zip", archive=b"PK", dry_run=True, only=None, by=b_admin.principal
+        )
+        db.session.commit()
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
             sso.configure_provider(
@@ -91,6 +97,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "assignment_id": str(b_org["clerk_assignment"]),
             "item_id": str(b_catalog["item_c"]),
             "jd_id": str(b_catalog["jd_agency"]),
+            "job_id": str(b_job.id),
         },
         b_org=b_org,
     )
@@ -109,6 +116,7 @@ PARAM_SOURCES = {
     "assignment_id",
     "item_id",
     "jd_id",
+    "job_id",
 }
 # Bodies for write methods, so validation passes and the tenant check is what answers.
 PROBE_BODIES = {

@@ -6,6 +6,7 @@ from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from kpi_platform.audit import service as audit
 from kpi_platform.db import db
 from kpi_platform.identity import linking, service, sso
 from kpi_platform.identity.auth import PLATFORM, access, current_principal, current_tenant
@@ -223,4 +224,13 @@ class ProviderCheck(MethodView):
     @tenant_blp.response(200, ConnectionReportSchema)
     def post(self):
         """Test the connection: fetch the discovery document and keys, report what is wrong"""
-        return sso.check_connection()
+        report = sso.check_connection()
+        # Kept in the audit log: the rollout checklist shows when SSO was last tested, by whom, and how it went.
+        audit.record(
+            "identity.provider.check",
+            "identity_provider",
+            current_tenant().id,
+            after={"ok": report.ok, "failed": [c["check"] for c in report.checks if not c["ok"]]},
+        )
+        db.session.commit()
+        return report

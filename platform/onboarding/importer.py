@@ -87,6 +87,7 @@ class Report:
 class _Import:
     def __init__(self, pack: Pack, *, dry_run: bool, by, today: date, origin: str, progress: Progress | None):
         self.pack, self.dry_run, self.by, self.today, self.origin = pack, dry_run, by, today, origin
+        self.by_id = by.id if by is not None else None  # None: the command line, with no account
         self.progress = progress or (lambda phase, done, total: None)
         self.tenant_id = require_tenant_id()
         self.report = Report()
@@ -368,12 +369,12 @@ class _Import:
         if self._approval:
             return {
                 "state": VersionState.approved,
-                "submitted_by": self.by.id,
+                "submitted_by": self.by_id,
                 "submitted_at": now,
-                "decided_by": self.by.id,
+                "decided_by": self.by_id,
                 "decided_at": now,
             }
-        return {"state": VersionState.submitted, "submitted_by": self.by.id, "submitted_at": now}
+        return {"state": VersionState.submitted, "submitted_by": self.by_id, "submitted_at": now}
 
     def catalog(self) -> None:
         document = self.pack.catalog
@@ -425,7 +426,7 @@ class _Import:
                         "item_id": item_id,
                         "number": 1,
                         "valid_from": document["valid_from"],
-                        "created_by": self.by.id,
+                        "created_by": self.by_id,
                         "change_note": note,
                         **values,
                         **state,
@@ -444,10 +445,10 @@ class _Import:
             if last.state != VersionState.approved:  # a pending version: it takes the pack's values
                 for name, value in values.items():
                     setattr(last, name, value)
-                last.state, last.submitted_by, last.submitted_at = state["state"], self.by.id, utcnow()
+                last.state, last.submitted_by, last.submitted_at = state["state"], self.by_id, utcnow()
                 if self._approval:
                     previous = approved_latest.get(item.id)
-                    last.decided_by, last.decided_at = self.by.id, utcnow()
+                    last.decided_by, last.decided_at = self.by_id, utcnow()
                     if previous is not None:
                         previous.valid_to = last.valid_from
                     item.status = ItemStatus.approved
@@ -459,7 +460,7 @@ class _Import:
                     "item_id": item.id,
                     "number": last.number + 1,
                     "valid_from": valid_from,
-                    "created_by": self.by.id,
+                    "created_by": self.by_id,
                     "change_note": note,
                     **values,
                     **state,
@@ -474,10 +475,13 @@ class _Import:
         for code, item in items.items():
             if item.origin == self.origin and code not in listed and item.status == ItemStatus.approved:
                 self.report.add("catalog_items", "retire", code)
-                if not self.dry_run and approved_latest[item.id].valid_from < self.today:
-                    catalog.retire(
-                        item.id, by=self.by, retired_on=self.today, reason=f"Không còn trong gói {self.pack.name}"
-                    )
+                last = approved_latest[item.id]
+                if not self.dry_run and last.valid_from < self.today:
+                    # The pack is the decision here, so the service's approver check does not apply.
+                    item.status, item.retired_on = ItemStatus.retired, self.today
+                    item.retire_reason = f"Không còn trong gói {self.pack.name}"
+                    last.valid_to = min(last.valid_to or self.today, self.today)
+                    audit.record("catalog.item.retire", "catalog_item", item.id, after={"code": code, "by": "import"})
         self._insert(CatalogItem, new_items)
         if not self.dry_run:
             db.session.flush()
@@ -555,7 +559,7 @@ class _Import:
                     "job_description_id": jd_id,
                     "number": number,
                     "valid_from": starts,
-                    "created_by": self.by.id,
+                    "created_by": self.by_id,
                     **state,
                 }
             )
@@ -637,7 +641,7 @@ class _Import:
                     "on_date": day,
                     "unit_codes": list(units),
                     "note": f"Theo gói {self.pack.name}",
-                    "recorded_by": self.by.id,
+                    "recorded_by": self.by_id,
                     "recorded_at": utcnow(),
                 }
             )

@@ -24,6 +24,7 @@ from kpi_platform.identity.models import IdentityProvider, Principal
 from kpi_platform.onboarding.models import RolloutEvent, RolloutStep
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, Official, OrgUnit
+from kpi_platform.scoring.settings import plain
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.tenancy.models import TenantStatus
 from kpi_platform.worklog.models import WorkEntry
@@ -207,7 +208,7 @@ def checklist(today: date) -> dict:
         "status": str(tenant.status),
         "status_by_rollout": str(status_for(today)),
         "steps": [
-            {"step": key, "title_vi": vi, "title_en": en, "done": steps[key][0], "evidence": steps[key][1]}
+            {"step": key, "title_vi": vi, "title_en": en, "done": steps[key][0], "evidence": plain(steps[key][1])}
             for key, vi, en in STEPS
         ],
         "done": len(done),
