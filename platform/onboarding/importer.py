@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
 from kpi_platform.audit import service as audit
 from kpi_platform.catalog import service as catalog
@@ -234,10 +234,13 @@ class _Import:
         if not rows:
             return
         existing = {o.staff_code: o for o in db.session.scalars(select(Official))}
+        # Each official's primary post from today on (the current one, or one that starts later).
         primary = {
             a.official_id: a
             for a in db.session.scalars(
-                select(Assignment).where(Assignment.is_primary, org.active_on(Assignment, self.today))
+                select(Assignment)
+                .where(Assignment.is_primary, or_(Assignment.valid_to.is_(None), Assignment.valid_to > self.today))
+                .order_by(Assignment.valid_from)
             )
         }
         new_officials, new_assignments = [], []

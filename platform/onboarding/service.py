@@ -252,13 +252,15 @@ def absorb(
         raw.documents.pop(name, None)
     for name in ("positions.csv", "job_descriptions.csv", "accounts.csv"):
         raw.tables.pop(name, None)
-    unmapped: dict[str, list] = {}
+    unmapped: dict[str, list] = {}  # the pack's position code -> "file:line staff_code" left out
+    dropped: set[str] = set()
 
     def mapped(row) -> bool:
         code = row.values.get("position_code", "")
         target = position_map.get(code, code)
         if target not in host_positions:
             unmapped.setdefault(code, []).append(f"{row.file}:{row.line} {row.values.get('staff_code', '')}")
+            dropped.add(row.values.get("staff_code", ""))
             return False
         row.values["position_code"] = target
         return True
@@ -295,7 +297,6 @@ def absorb(
             if mapped(row):
                 kept.append(row)
         raw.tables[name] = kept
-    dropped = {row.values.get("staff_code") for rows in unmapped.values() for row in rows}
     for row in raw.tables.get("units.csv", []):
         if row.values.get("head_staff_code", "") in dropped:
             row.values["head_staff_code"] = ""

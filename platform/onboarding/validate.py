@@ -261,12 +261,26 @@ def _load_rows(raw: RawPack, file: str, schema: ma.Schema) -> list[dict]:
     return loaded
 
 
+def _strip(value):
+    """Without the "__line__" marks the YAML reader adds to every mapping."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
 def _load_document(raw: RawPack, file: str, schema: ma.Schema) -> dict | None:
     document = raw.documents.get(file)
     if document is None:
         return None
     try:
-        return schema.load({k: val for k, val in document.items() if k != "__line__"}, unknown=ma.EXCLUDE)
+        if file == "catalog.yaml":  # items are checked one by one, keeping their lines
+            return schema.load(
+                {**_strip({k: v for k, v in document.items() if k != "items"}), "items": document.get("items")},
+                unknown=ma.EXCLUDE,
+            )
+        return schema.load(_strip(document), unknown=ma.EXCLUDE)
     except ma.ValidationError as error:
         _problems_from(raw, file, document.get("__line__"), error)
         return None
@@ -341,7 +355,7 @@ def validate(raw: RawPack, existing: Existing, *, only: set[str] | None = None) 
                 )
                 continue
             try:
-                data = ItemEntry().load({k: val for k, val in entry.items() if k != "__line__"})
+                data = ItemEntry().load(_strip(entry))
             except ma.ValidationError as error:
                 _problems_from(raw, "catalog.yaml", line, error)
                 continue
