@@ -74,7 +74,8 @@ GD,Giám đốc Sở,leadership,agency
 TP,Trưởng phòng,leadership,division
 CV,Chuyên viên,professional,agency|division|commune
 """,
-    "officials.csv": """staff_code,full_name,employment_kind,email,unit_code,position_code,valid_from,share,reviewer_staff_code
+    "officials.csv": "staff_code,full_name,employment_kind,email,unit_code,position_code,valid_from,share,"
+    + """reviewer_staff_code
 TN001,Nguyễn Văn An,cong_chuc,an.nguyen@thunghiem.gov.vn,SYT,GD,2025-01-01,1,
 TN002,Trần Thị Bình,cong_chuc,binh.tran@thunghiem.gov.vn,SYT-NVY,TP,2025-01-01,1,
 TN003,Lê Văn Cường,cong_chuc,cuong.le@thunghiem.gov.vn,SYT-NVY,CV,2025-01-01,1,TN002

@@ -176,7 +176,8 @@ NT,UBND tỉnh Ninh Thuận,province,,2024-01-01,
 PR,Phường Phan Rang,commune,NT,2024-01-01,NT001
 NP,Xã Ninh Phước,commune,NT,2024-01-01,
 """,
-        officials_csv="""staff_code,full_name,employment_kind,email,unit_code,position_code,valid_from,share,reviewer_staff_code
+        officials_csv=FILES["officials.csv"].splitlines()[0]
+        + """
 NT001,Châu Văn Sơn,can_bo,son.chau@ninhthuan.gov.vn,PR,CT-XA,2024-01-01,1,
 NT002,Lý Thị Thu,cong_chuc,,PR,CV,2024-01-01,1,NT001
 NT003,Tôn Nữ Uyên,cong_chuc,,NP,VAN-THU,2024-01-01,1,
