@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kpi_platform.catalog import job_descriptions
 from kpi_platform.catalog import service as catalog
+from kpi_platform.catalog.models import CatalogItem
 from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
@@ -176,7 +177,7 @@ DEMO_DESCRIPTIONS = {
 
 def seed_catalog(committee, drafter, agency_head) -> None:
     """A small approved catalog and job descriptions (the reference pack comes with onboarding)."""
-    if catalog.get_item_by_code("A-01") is not None:
+    if db.session.scalar(select(CatalogItem.id).limit(1)) is not None:  # seeded, or loaded from a pack
         return
     agency = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == "SNV"))
     items = {}
@@ -218,6 +219,8 @@ def seed(token_file: Path) -> list[str]:
         email, raw = _account("operator@platform.demo", "Vận hành nền tảng", ["platform_operator"])
         lines.append(f"platform  {email:32} {raw}")
     for pack in sorted(packs_dir().glob("*/tenant.yaml")):
+        if pack.parent.name.startswith("_"):  # _template is a blank starting point, not a province
+            continue
         spec = yaml.safe_load(pack.read_text(encoding="utf-8"))
         tenant = tenancy.get_tenant_by_slug(spec["slug"]) or tenancy.create_tenant(
             slug=spec["slug"],

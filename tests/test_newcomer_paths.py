@@ -204,3 +204,47 @@ def test_demo_org_tree_shows_the_merger_on_sqlite(demo_server):
     head = tokens["nguyen.van.a@khanh-hoa.demo"]  # heads Sở Nội vụ: sees its divisions' people too
     status, body = _get(f"{base}/api/v1/t/khanh-hoa/officials", head)
     assert status == 200 and {"KH0001", "KH0002", "KH0003"} <= {o["staff_code"] for o in json.loads(body)}
+
+
+@pytest.mark.sqlite
+def test_a_province_created_from_its_pack_can_be_signed_into(tmp_path):
+    """kpi-platform tenant create khanh-hoa --from tenants/khanh-hoa on a fresh embedded instance,
+    then the development login lists the pack's accounts and lets one in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+    env["KPI_INSTANCE_PATH"] = str(tmp_path / "instance")
+
+    def run(*args):
+        r = subprocess.run([*CLI, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout, r.stderr
+
+    assert run("db", "upgrade")[0] == 0
+    code, out, err = run("tenant", "create", "khanh-hoa", "--from", str(ROOT / "tenants" / "khanh-hoa"))
+    assert code == 0, err
+    assert '"ok": true' in out and '"officials"' in out
+    code, out, err = run("tenant", "import", str(ROOT / "tenants" / "khanh-hoa"))
+    assert code == 0, err
+    assert json.loads(out)["changes"] == 0  # the same pack again: nothing to do
+    code, out, err = run("tenant", "rollout", "khanh-hoa")
+    assert code == 0 and "[x] Gói dữ liệu đã được kiểm tra" in out
+
+    (tmp_path / "tenants").mkdir()  # no demo packs here: only the province just created
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        status, page = _get(f"{base}/t/khanh-hoa/dev-login")
+        assert status == 200 and "quantri@khanhhoa.gov.vn" in page and "Đăng nhập phát triển" in page
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

@@ -99,8 +99,6 @@ def run(
     try:
         report = importer.import_pack(pack, by=by, today=today, dry_run=dry_run, origin=origin, progress=progress)
         extra = then(report) if then and not dry_run else None
-        if not dry_run:
-            follow_status(today)
     except Exception:
         db.session.rollback()
         raise
@@ -108,6 +106,8 @@ def run(
         db.session.rollback()
         audit.record("onboarding.validate", "pack", None, after={"pack": raw.name, "counts": report.as_dict()})
     db.session.commit()
+    if not dry_run:
+        follow_status(today)  # the tenant registry commits on its own connection, after the import
     outcome = Outcome(ok=True, problems=[], report=report.as_dict(), changes=report.changes)
     if extra:
         outcome.report = {**outcome.report, **extra}
