@@ -152,6 +152,8 @@ def test_the_steering_committee_runs_the_life_of_an_item(client, w, tenant_a):
         json={"retired_on": "2026-01-01", "reason": "Gộp vào mục khác"},
     )
     assert r.status_code == 200 and r.json["status"] == "retired"
+    after = client.get(url(w, f"/catalog/items/{item_id}?as_of=2026-02-01"), headers=w["admin"].headers).json
+    assert after["version"]["number"] == 2  # the last approved version, not the first
     with tenant_scope(tenant_a.id):
         actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == item_id)).all()
     for action in ("create", "edit", "submit", "return", "approve", "propose", "retire"):
@@ -234,6 +236,8 @@ def test_a_new_version_must_start_after_the_current_one(client, w):
     )
     r = client.post(url(w, f"/catalog/items/{item_id}/versions"), headers=w["admin"].headers, json=ok)
     assert r.status_code == 409 and r.json["error"]["code"] == "change_pending"
+    listed = client.get(url(w, "/catalog/items"), headers=w["clerk"].headers).json
+    assert listed[0]["version"]["norm_minutes"] == 90 and listed[0]["pending"]["norm_minutes"] == 45
 
 
 # ---------------------------------------------------------------- job descriptions and logging

@@ -67,8 +67,9 @@ class Items(MethodView):
     def get(self, query, pagination_parameters):
         """Search the catalog (diacritics-insensitive) and filter by group, field, status, agency, position"""
         filters = {k: query.get(k) for k in ("q", "group", "field", "status", "agency_id", "position_id")}
-        rows = page_of(service.search(as_of(query), **filters), pagination_parameters, scalars=False)
-        return [_flat(view) for view in service.with_versions(rows)]
+        day = as_of(query)
+        items = page_of(service.search(day=day, **filters), pagination_parameters)
+        return [_flat(view) for view in service.views(items, day)]
 
     @access(*DRAFTERS)
     @blp.arguments(s.ItemCreateSchema)
@@ -249,8 +250,7 @@ class JobDescriptions(MethodView):
         stmt = job_descriptions.list_job_descriptions(
             position_id=query.get("position_id"), agency_id=query.get("agency_id")
         )
-        day = as_of(query)
-        return [job_descriptions.view(jd, day) for jd in page_of(stmt, pagination_parameters)]
+        return job_descriptions.views(page_of(stmt, pagination_parameters), as_of(query))
 
     @access(*DRAFTERS)
     @blp.arguments(s.JobDescriptionCreateSchema)

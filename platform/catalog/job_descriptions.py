@@ -75,46 +75,68 @@ def versions(jd_id: uuid.UUID) -> list[JobDescriptionVersion]:
     ).all()
 
 
-def lines(version_id: uuid.UUID) -> list[dict]:
+def lines_of(version_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict]]:
+    """The lines of many versions in one query, by version."""
+    found: dict[uuid.UUID, list[dict]] = {version_id: [] for version_id in version_ids}
+    if not version_ids:
+        return found
     rows = db.session.execute(
         select(JobDescriptionLine, CatalogItem)
         .join(
             CatalogItem,
             and_(CatalogItem.tenant_id == JobDescriptionLine.tenant_id, CatalogItem.id == JobDescriptionLine.item_id),
         )
-        .where(JobDescriptionLine.version_id == version_id)
+        .where(JobDescriptionLine.version_id.in_(version_ids))
         .order_by(CatalogItem.code)
     )
-    return [
-        {
-            "item_id": item.id,
-            "code": item.code,
-            "name_vi": item.name_vi,
-            "group": str(item.item_group),
-            "expected_monthly_volume": line.expected_monthly_volume,
-        }
-        for line, item in rows
-    ]
+    for line, item in rows:
+        found[line.version_id].append(
+            {
+                "item_id": item.id,
+                "code": item.code,
+                "name_vi": item.name_vi,
+                "group": str(item.item_group),
+                "expected_monthly_volume": line.expected_monthly_volume,
+            }
+        )
+    return found
+
+
+def lines(version_id: uuid.UUID) -> list[dict]:
+    return lines_of([version_id])[version_id]
 
 
 def version_view(version: JobDescriptionVersion) -> dict:
     return {"version": version, "lines": lines(version.id)}
 
 
-def view(jd: JobDescription, day: date) -> dict:
-    in_force = db.session.scalar(
+def views(jds: list[JobDescription], day: date) -> list[dict]:
+    """Each description with its version in force on `day` and any pending one: three queries in all."""
+    ids = [jd.id for jd in jds]
+    versions = db.session.scalars(
         select(JobDescriptionVersion).where(
-            JobDescriptionVersion.job_description_id == jd.id,
-            JobDescriptionVersion.state == VersionState.approved,
-            org.active_on(JobDescriptionVersion, day),
+            JobDescriptionVersion.job_description_id.in_(ids),
+            or_(
+                JobDescriptionVersion.state != VersionState.approved,
+                org.active_on(JobDescriptionVersion, day),
+            ),
         )
-    )
-    pending = approval.pending(JobDescriptionVersion.job_description_id, jd.id)
-    return {
-        "job_description": jd,
-        "in_force": version_view(in_force) if in_force else None,
-        "pending": version_view(pending) if pending else None,
-    }
+    ).all()
+    in_force = {v.job_description_id: v for v in versions if v.state == VersionState.approved}
+    pending = {v.job_description_id: v for v in versions if v.state != VersionState.approved}
+    all_lines = lines_of([v.id for v in versions])
+
+    def shown(version):
+        return {"version": version, "lines": all_lines[version.id]} if version else None
+
+    return [
+        {"job_description": jd, "in_force": shown(in_force.get(jd.id)), "pending": shown(pending.get(jd.id))}
+        for jd in jds
+    ]
+
+
+def view(jd: JobDescription, day: date) -> dict:
+    return views([jd], day)[0]
 
 
 def _in_force(day: date):

@@ -17,8 +17,7 @@ import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, and_, or_, select
 
 from kpi_platform.audit import service as audit
 from kpi_platform.catalog import approval
@@ -238,21 +237,39 @@ def loggable_on(day: date):
 
 
 def item_view(item: CatalogItem, day: date) -> dict:
-    return {
-        "item": item,
-        "version": version_on(item.id, day) or db.session.get(CatalogItemVersion, (item.tenant_id, _first_id(item))),
-        "pending": pending_version(item.id),
-    }
+    return views([item], day)[0]
 
 
-def _first_id(item: CatalogItem) -> uuid.UUID | None:
-    return db.session.scalar(
-        select(CatalogItemVersion.id).where(CatalogItemVersion.item_id == item.id).order_by(CatalogItemVersion.number)
-    )
+def views(items: list[CatalogItem], day: date) -> list[dict]:
+    """Each item with the version shown for `day` and its pending change, in one query.
+
+    Shown: the approved version in force on `day`; failing that (before it took effect, or after
+    it was retired) the latest approved one; for an item never approved, its first version."""
+    ids = [item.id for item in items]
+    by_item: dict[uuid.UUID, list[CatalogItemVersion]] = {item_id: [] for item_id in ids}
+    for version in db.session.scalars(
+        select(CatalogItemVersion).where(CatalogItemVersion.item_id.in_(ids)).order_by(CatalogItemVersion.number)
+    ):
+        by_item[version.item_id].append(version)
+
+    def shown(versions: list[CatalogItemVersion]):
+        approved = [v for v in versions if v.state == VersionState.approved]
+        for version in approved:
+            if version.valid_from <= day and (version.valid_to is None or day < version.valid_to):
+                return version
+        return approved[-1] if approved else (versions[0] if versions else None)
+
+    return [
+        {
+            "item": item,
+            "version": shown(by_item[item.id]),
+            "pending": next((v for v in by_item[item.id] if v.state != VersionState.approved), None),
+        }
+        for item in items
+    ]
 
 
 def search(
-    day: date,
     *,
     q: str | None = None,
     group: str | None = None,
@@ -260,28 +277,11 @@ def search(
     status: str | None = None,
     agency_id: uuid.UUID | None = None,
     position_id: uuid.UUID | None = None,
+    day: date | None = None,
 ) -> Select:
-    """A select of (CatalogItem, CatalogItemVersion): each item with the version in force on `day`
-    (for an item never approved, its first version). Sorted by code."""
-    in_force = aliased(CatalogItemVersion)
-    first = aliased(CatalogItemVersion)
-    stmt = (
-        select(CatalogItem, func.coalesce(in_force.id, first.id).label("version_id"))
-        .outerjoin(
-            in_force,
-            and_(
-                in_force.tenant_id == CatalogItem.tenant_id,
-                in_force.item_id == CatalogItem.id,
-                in_force.state == VersionState.approved,
-                org.active_on(in_force, day),
-            ),
-        )
-        .outerjoin(
-            first,
-            and_(first.tenant_id == CatalogItem.tenant_id, first.item_id == CatalogItem.id, first.number == 1),
-        )
-        .order_by(CatalogItem.code)
-    )
+    """Items matching the filters, sorted by code (`day`: for the position filter). The versions
+    are read for the shown page only, with views()."""
+    stmt = select(CatalogItem).order_by(CatalogItem.code)
     if q:
         stmt = stmt.where(contains(CatalogItem.search_text, fold(q)))
     if group:
@@ -297,13 +297,6 @@ def search(
 
         stmt = stmt.where(CatalogItem.id.in_(job_descriptions.items_of_position(position_id, day)))
     return stmt
-
-
-def with_versions(rows) -> list[dict]:
-    """Turn search() rows into views, reading the versions in one query."""
-    ids = [row.version_id for row in rows if row.version_id is not None]
-    found = {v.id: v for v in db.session.scalars(select(CatalogItemVersion).where(CatalogItemVersion.id.in_(ids)))}
-    return [{"item": row[0], "version": found.get(row.version_id), "pending": None} for row in rows]
 
 
 # ---------------------------------------------------------------- writing
