@@ -122,8 +122,20 @@ def calibrate(
     figures = (_figures_postgresql if postgresql else _figures_portable)(conditions)
     if not figures:
         return []
+    # Plain columns, and the same conditions as a subquery rather than thousands of bound ids.
+    logged = (
+        select(WorkEntry.item_id)
+        .join(CatalogItem, and_(CatalogItem.tenant_id == WorkEntry.tenant_id, CatalogItem.id == WorkEntry.item_id))
+        .where(*conditions)
+    )
     items = db.session.execute(
-        select(CatalogItem, CatalogItemVersion)
+        select(
+            CatalogItem.id,
+            CatalogItem.code,
+            CatalogItem.name_vi,
+            CatalogItem.item_group,
+            CatalogItemVersion.norm_minutes,
+        )
         .outerjoin(
             CatalogItemVersion,
             and_(
@@ -133,14 +145,14 @@ def calibrate(
                 org.active_on(CatalogItemVersion, date_to),
             ),
         )
-        .where(CatalogItem.id.in_(list(figures)))
+        .where(CatalogItem.id.in_(logged))
         .order_by(CatalogItem.code)
     )
     report = []
-    for item, version in items:
+    for item in items:
         count, median, p25, p75, stddev = figures[item.id]
         median = _minutes(median)
-        norm = version.norm_minutes if version else None
+        norm = item.norm_minutes
         suggested = max(Decimal(1), median.quantize(Decimal(1), ROUND_HALF_UP)) if count >= min_entries else None
         report.append(
             Calibration(
