@@ -15,16 +15,20 @@ from kpi_platform.onboarding.models import ImportJob, RolloutEvent
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
 from kpi_platform.scoring.models import SettingsVersion
 from kpi_platform.tenancy.models import Tenant
-from kpi_platform.worklog.models import WorkEntry
+from kpi_platform.worklog.models import CalendarDay, ClosedPeriod, EdocEvent, EdocIntegration, WorkEntry
 
 __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEntry",
     "Base",
+    "CalendarDay",
     "CatalogItem",
     "CatalogItemVersion",
+    "ClosedPeriod",
     "ComplexityLevel",
+    "EdocEvent",
+    "EdocIntegration",
     "IdentityProvider",
     "ImportJob",
     "JobDescription",

@@ -140,6 +140,7 @@ class SettingsDocument(ma.Schema):
     weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Decimal(), load_default=None)
     logging = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), load_default=None)
     organisational_kpi = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Decimal(), load_default=None)
+    review = ma.fields.Dict(keys=ma.fields.String(), load_default=None)
 
 
 class TenantDocument(ma.Schema):

@@ -835,6 +835,57 @@ def reviewer_of(official: Official, day: date) -> uuid.UUID | None:
     return None
 
 
+def units_headed_by(official_id: uuid.UUID, day: date) -> list[UnitView]:
+    return _unit_views(_view_select(day).where(OrgUnit.head_official_id == official_id).order_by(OrgUnit.code))
+
+
+def reviewees_of(official_id: uuid.UUID, day: date) -> set[uuid.UUID]:
+    """Whom the official reviews on `day` — the inverse of reviewer_of, for everyone at once: those
+    naming them as reviewer, and, in units they head, the members without one; down through sub-units
+    without a head of their own; and the heads of the sub-units that have one."""
+    explicit = set(db.session.scalars(select(Official.id).where(Official.reviewer_id == official_id)))
+    versions = db.session.execute(
+        select(OrgUnitVersion.unit_id, OrgUnitVersion.parent_id).where(active_on(OrgUnitVersion, day))
+    ).all()
+    children: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for unit_id, parent_id in versions:
+        children.setdefault(parent_id, []).append(unit_id)
+    heads = dict(db.session.execute(select(OrgUnit.id, OrgUnit.head_official_id)).all())
+    covered, sub_heads = set(), set()
+    stack = [unit_id for unit_id, _ in versions if heads.get(unit_id) == official_id]
+    while stack:
+        unit_id = stack.pop()
+        if unit_id in covered:
+            continue
+        covered.add(unit_id)
+        for child in children.get(unit_id, []):
+            head = heads.get(child)
+            if head is None or head == official_id:
+                stack.append(child)
+            else:
+                sub_heads.add(head)
+    members = (
+        set(
+            db.session.scalars(
+                select(Assignment.official_id)
+                .join(Official, and_(Official.tenant_id == Assignment.tenant_id, Official.id == Assignment.official_id))
+                .where(
+                    Assignment.is_primary,
+                    active_on(Assignment, day),
+                    Assignment.unit_id.in_(covered),
+                    Official.reviewer_id.is_(None),
+                )
+            )
+        )
+        if covered
+        else set()
+    )
+    overridden = set(
+        db.session.scalars(select(Official.id).where(Official.id.in_(sub_heads), Official.reviewer_id.is_not(None)))
+    )
+    return (explicit | members | (sub_heads - overridden)) - {official_id}
+
+
 # ---------------------------------------------------------------- assignments
 
 

@@ -54,6 +54,14 @@ DEFAULTS: dict = {
     },
     "logging": {"days_back": 5, "month_closes_on_day": 25, "overtime_minutes_per_day": 120},
     "organisational_kpi": {"achievement_cap": 1.2},
+    # Review: entries not reviewed within escalate_after_days working days go to the unit head;
+    # auto-approval of low-risk entries is off until the tenant turns it on.
+    "review": {
+        "escalate_after_days": 3,
+        "auto_approve_edoc": False,
+        "auto_approve_routine": False,
+        "default_quality": "good",
+    },
 }
 
 
