@@ -57,6 +57,7 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
     from kpi_platform.web.views import bp as web_bp
     from kpi_platform.web.views import register_pages, swagger_ui
+    from kpi_platform.worklog.api import blp as worklog_blp
 
     for blueprint in (
         tenancy_platform_blp,
@@ -67,6 +68,7 @@ def _register_blueprints(api: Api, app: Flask) -> None:
         catalog_blp,
         onboarding_blp,
         onboarding_platform_blp,
+        worklog_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import create_engine
@@ -30,6 +31,8 @@ from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TE
 from kpi_platform.models import tenant_tables
 from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
+from kpi_platform.worklog import edoc
+from kpi_platform.worklog import service as worklog
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 SABOTAGE = os.environ.get("KPI_TEST_SABOTAGE", "")
@@ -66,12 +69,24 @@ def world(make_account, tenant_a, tenant_b) -> World:
     build_catalog(tenant_a, a_org)
     with tenant_scope(tenant_a.id):  # so "my allowed items" has someone to answer for
         org.update_official(a_org["clerk"], {"principal_id": a_all.principal.id})
+        edoc.configure()
         db.session.commit()
     b_org = build_org(tenant_b, marker=MARKER_B, prefix="B-")
     b_catalog = build_catalog(tenant_b, b_org, marker=MARKER_B, prefix="B-")
     with tenant_scope(tenant_b.id):
         b_job = onboarding.create_job(
             source_name=f"{MARKER_B}.zip", archive=b"PK", dry_run=True, only=None, by=b_admin.principal
+        )
+        b_entry = worklog.log_work(b_org["clerk"], date(2025, 3, 3), b_catalog["item_c"], 1, note=MARKER_B, submit=True)
+        edoc.configure()
+        b_event, _ = edoc.ingest(
+            {
+                "event_id": MARKER_B,
+                "document_number": f"{MARKER_B}/UBND",
+                "processed_at": "2025-03-03T09:00:00+07:00",
+                "staff_code": "KHONG-CO",
+            },
+            today=date(2025, 3, 3),
         )
         db.session.commit()
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
@@ -98,6 +113,10 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "item_id": str(b_catalog["item_c"]),
             "jd_id": str(b_catalog["jd_agency"]),
             "job_id": str(b_job.id),
+            "work_entry_id": str(b_entry.id),
+            "event_id": str(b_event.id),
+            "year": "2025",
+            "month": "3",
         },
         b_org=b_org,
     )
@@ -117,7 +136,13 @@ PARAM_SOURCES = {
     "item_id",
     "jd_id",
     "job_id",
+    "work_entry_id",
+    "event_id",
+    "year",
+    "month",
 }
+# Parameters that name no row (a month), so "A's URL with B's ids" does not apply to them.
+NOT_IDS = {"year", "month"}
 # Bodies for write methods, so validation passes and the tenant check is what answers.
 PROBE_BODIES = {
     ("POST", "/api/v1/t/<tenant>/principals"): {"email": "probe@example.vn", "display_name": "Probe"},
@@ -173,7 +198,7 @@ def fill(rule, tenant_slug: str, ids: dict) -> str:
     values = {name: (tenant_slug if name == "tenant" else ids[name]) for name in rule.arguments}
     path = rule.rule
     for name, value in values.items():
-        path = path.replace(f"<uuid:{name}>", value).replace(f"<{name}>", value)
+        path = path.replace(f"<uuid:{name}>", value).replace(f"<int:{name}>", value).replace(f"<{name}>", value)
     return path
 
 
@@ -186,7 +211,7 @@ def probe(app, client, world: World) -> list[str]:
     leaks = []
     for rule, method, policy in routes(app):
         body = body_for(method, rule, world)
-        has_ids = bool(set(rule.arguments) - {"tenant"})
+        has_ids = bool(set(rule.arguments) - {"tenant", *NOT_IDS})
         if policy.scope == TENANT:
             # A's credentials on B's tenant URL: B's tenant is "not found" for A.
             r = call(client, method, fill(rule, world.b_slug, world.b_ids), world.a_headers, body)
@@ -293,7 +318,8 @@ def test_probe_covers_every_path_of_the_openapi_document(app, client):
     for rule, method, _ in routes(app):
         path = rule.rule
         for name in rule.arguments:
-            path = path.replace(f"<uuid:{name}>", "{" + name + "}").replace(f"<{name}>", "{" + name + "}")
+            for converter in ("uuid:", "int:", ""):
+                path = path.replace(f"<{converter}{name}>", "{" + name + "}")
         probed.add((method, path))
     assert documented - probed == set(), "documented operations the probe does not reach"
     assert {p for p in probed if p[1].startswith("/api/v1")} - documented == set(), "API routes missing from docs"

@@ -99,6 +99,7 @@ def claimed_minutes(official_id: uuid.UUID, day: date, *, excluding: uuid.UUID |
     """The standard time (norm * quantity) the official claims on `day`, returned entries aside."""
     stmt = (
         select(func.coalesce(func.sum(CatalogItemVersion.norm_minutes * WorkEntry.quantity), 0))
+        .select_from(WorkEntry)
         .join(
             CatalogItemVersion,
             and_(

@@ -1,0 +1,390 @@
+"""Work logging and review through the API.
+
+Officials log, edit and submit their own entries (the account must be linked to an official);
+reviewers — the officials named as reviewer, heads of units — see their queue with anomaly flags
+and approve or return many entries in one request; unit heads also get what was left unreviewed
+too long under them; provincial admins keep the calendar, close months and run the e-document
+integration, whose webhook is signed rather than signed in.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from flask import request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import and_, select
+
+from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
+from kpi_platform.db import db
+from kpi_platform.errors import DomainError, Forbidden, Invalid, NotFound
+from kpi_platform.identity.auth import access, current_principal, current_tenant, tenant_entry
+from kpi_platform.identity.roles import Role
+from kpi_platform.org import service as org
+from kpi_platform.org.api import official_scope, today
+from kpi_platform.pagination import page_of
+from kpi_platform.worklog import anomalies, calendar, edoc, service
+from kpi_platform.worklog import schemas as s
+from kpi_platform.worklog.models import WorkEntry
+
+blp = Blueprint(
+    "worklog",
+    __name__,
+    url_prefix="/api/v1/t/<tenant>",
+    description="Daily work entries, review, the working calendar, closing months, e-document ingestion.",
+)
+ADMIN = Role.provincial_admin
+REVIEWERS = (Role.manager, Role.unit_head)
+
+
+def my_official():
+    official = org.official_for_principal(current_principal().id)
+    if official is None:
+        raise Forbidden(
+            "Tài khoản này không gắn với cán bộ nào, nên không ghi được công việc.",
+            "This account is not linked to an official, so it cannot log work.",
+            code="no_official",
+        )
+    return official
+
+
+def views(entries: list[WorkEntry], *, flags: bool = False) -> list[dict]:
+    """Entries with their item, norm and official's name (two queries), and the flags if asked."""
+    if not entries:
+        return []
+    rows = db.session.execute(
+        select(CatalogItemVersion.id, CatalogItem.code, CatalogItemVersion.name_vi, CatalogItemVersion.norm_minutes)
+        .join(
+            CatalogItem,
+            and_(CatalogItem.tenant_id == CatalogItemVersion.tenant_id, CatalogItem.id == CatalogItemVersion.item_id),
+        )
+        .where(CatalogItemVersion.id.in_({e.item_version_id for e in entries}))
+    )
+    items = {row.id: row for row in rows}
+    names = dict(
+        db.session.execute(
+            select(org.Official.id, org.Official.full_name).where(org.Official.id.in_({e.official_id for e in entries}))
+        ).all()
+    )
+    day = today()
+    found = anomalies.flags_for(entries, day) if flags else {}
+    out = []
+    for entry in entries:
+        item = items[entry.item_version_id]
+        out.append(
+            {
+                **{c.key: getattr(entry, c.key) for c in WorkEntry.__table__.columns if c.key != "tenant_id"},
+                "item_code": item.code,
+                "item_name": item.name_vi,
+                "norm_minutes": item.norm_minutes,
+                "standard_minutes": Decimal(str(item.norm_minutes)) * Decimal(str(entry.quantity)),
+                "official_name": names.get(entry.official_id),
+                "escalated": service.escalated(entry, day) if entry.submitted_at else False,
+                "flags": found.get(entry.id, []),
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------- entries
+
+
+@blp.route("/worklog/entries")
+class Entries(MethodView):
+    @access()
+    @blp.arguments(s.EntryListQuerySchema, location="query")
+    @blp.response(200, s.EntrySchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Entries of one official (default: yourself; reviewers and unit heads see those they may see)"""
+        official_id = query.get("official_id")
+        if official_id is None:
+            official_id = my_official().id
+        else:
+            _visible(official_id)
+        stmt = service.entries_of(
+            [official_id], date_from=query.get("date_from"), date_to=query.get("date_to"), state=query.get("state")
+        )
+        return views(page_of(stmt, pagination_parameters))
+
+    @access()
+    @blp.arguments(s.EntryCreateSchema)
+    @blp.response(201, s.EntrySchema)
+    def post(self, data):
+        """Log work from your own job descriptions. Send an Idempotency-Key header so a retry never logs twice."""
+        official = my_official()
+        key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None
+        existing = service.by_idempotency_key(official.id, key)
+        if existing is not None:
+            return views([existing])[0]
+        submit = data.pop("submit")
+        entry = service.log_work(
+            official.id,
+            data.pop("work_date"),
+            data.pop("item_id"),
+            data.pop("quantity"),
+            today=today(),
+            idempotency_key=key,
+            submit=submit,
+            by=current_principal(),
+            **data,
+        )
+        if submit:
+            service.auto_approve([entry])
+        db.session.commit()
+        return views([entry])[0]
+
+
+def _visible(official_id: uuid.UUID) -> None:
+    """Officials one may read entries of: oneself, one's reviewees, those in one's scope (org rules)."""
+    principal = current_principal()
+    own = org.official_for_principal(principal.id)
+    if own is not None and (official_id == own.id or official_id in org.reviewees_of(own.id, today())):
+        return
+    scope = official_scope()
+    if scope == {} or (
+        scope.get("within_units")
+        and db.session.scalar(
+            org.list_officials(day=today(), **scope)
+            .where(org.Official.id == official_id)
+            .with_only_columns(org.Official.id)
+        )
+    ):
+        return
+    raise NotFound()
+
+
+def _own_entry(entry_id: uuid.UUID) -> WorkEntry:
+    entry = service.get_entry(entry_id)
+    if entry.official_id != my_official().id:
+        raise NotFound("Không tìm thấy công việc đã ghi.", "Work entry not found.")
+    return entry
+
+
+@blp.route("/worklog/entries/<uuid:work_entry_id>")
+class EntryById(MethodView):
+    @access()
+    @blp.response(200, s.EntrySchema)
+    def get(self, work_entry_id):
+        """One entry (yours, or one you may see)"""
+        entry = service.get_entry(work_entry_id)
+        _visible(entry.official_id)
+        return views([entry], flags=True)[0]
+
+    @access()
+    @blp.arguments(s.EntryFieldsSchema)
+    @blp.response(200, s.EntrySchema)
+    def patch(self, data, work_entry_id):
+        """Change your draft or returned entry"""
+        _own_entry(work_entry_id)
+        entry = service.update_entry(work_entry_id, data, today=today(), by=current_principal())
+        db.session.commit()
+        return views([entry])[0]
+
+    @access()
+    @blp.response(204)
+    def delete(self, work_entry_id):
+        """Delete your draft"""
+        _own_entry(work_entry_id)
+        service.delete_entry(work_entry_id)
+        db.session.commit()
+
+
+@blp.route("/worklog/entries/submit")
+class Submit(MethodView):
+    @access()
+    @blp.arguments(s.IdsSchema)
+    @blp.response(200, s.EntrySchema(many=True))
+    def post(self, data):
+        """Submit your drafts (or resubmit returned entries) for review"""
+        entries = service.submit(my_official().id, data["ids"])
+        db.session.commit()
+        return views(entries)
+
+
+@blp.route("/worklog/day")
+class Day(MethodView):
+    @access()
+    @blp.arguments(s.DayQuerySchema, location="query")
+    @blp.response(200, s.DaySchema)
+    def get(self, query):
+        """Your day: its entries, the standard time claimed against the cap, whether it is a working day"""
+        official = my_official()
+        day = query.get("date") or today()
+        entries = db.session.scalars(service.entries_of([official.id], date_from=day, date_to=day)).all()
+        return {**service.day_summary(official.id, day), "entries": views(entries)}
+
+
+# ---------------------------------------------------------------- review
+
+
+@blp.route("/worklog/review-queue")
+class ReviewQueue(MethodView):
+    @access()
+    @blp.arguments(s.QueueQuerySchema, location="query")
+    @blp.response(200, s.EntrySchema(many=True))
+    @blp.paginate(max_page_size=1000)
+    def get(self, query, pagination_parameters):
+        """Submitted entries waiting for your review (and, for unit heads, overdue ones below), with anomaly flags"""
+        stmt = service.review_queue(
+            current_principal(),
+            today(),
+            official_id=query.get("official_id"),
+            date_from=query.get("date_from"),
+            date_to=query.get("date_to"),
+            item_id=query.get("item_id"),
+        )
+        order = {
+            "official": (org.Official.sort_key, WorkEntry.work_date, WorkEntry.submitted_at),
+            "date": (WorkEntry.work_date, org.Official.sort_key),
+            "submitted": (WorkEntry.submitted_at,),
+        }[query["sort"]]
+        stmt = stmt.join(
+            org.Official, and_(org.Official.tenant_id == WorkEntry.tenant_id, org.Official.id == WorkEntry.official_id)
+        ).order_by(*order, WorkEntry.id)
+        out = views(page_of(stmt, pagination_parameters), flags=True)
+        if query.get("flagged"):
+            out = [entry for entry in out if entry["flags"]]
+        return out
+
+
+@blp.route("/worklog/review")
+class Review(MethodView):
+    @access()
+    @blp.arguments(s.ReviewSchema)
+    @blp.response(200, s.ReviewResultSchema)
+    def post(self, data):
+        """Approve (with a quality level) or return (with a reason) many entries in one request, all or nothing"""
+        decisions = data.get("decisions") or [
+            {"id": entry_id, "decision": data["decision"], "quality": data.get("quality"), "reason": data.get("reason")}
+            for entry_id in data["ids"]
+        ]
+        result = service.review(current_principal(), decisions, today=today())
+        db.session.commit()
+        return result
+
+
+# ---------------------------------------------------------------- calendar and periods
+
+
+@blp.route("/worklog/calendar")
+class Calendar(MethodView):
+    @access()
+    @blp.arguments(s.CalendarQuerySchema, location="query")
+    @blp.response(200, s.CalendarDaySchema(many=True))
+    def get(self, query):
+        """Holidays and worked weekend days of a year (the national defaults and the province's own)"""
+        year = query.get("year") or today().year
+        special = calendar.exceptions(date(year, 1, 1), date(year, 12, 31))
+        return [{"day": day, "kind": str(kind), "name": name} for day, (kind, name) in sorted(special.items())]
+
+    @access(ADMIN)
+    @blp.arguments(s.CalendarDaySchema)
+    @blp.response(200, s.CalendarDaySchema)
+    def put(self, data):
+        """Add or change a day: a holiday, or a weekend day worked"""
+        row = calendar.set_day(data["day"], data["kind"], data["name"])
+        db.session.commit()
+        return {"day": row.day, "kind": str(row.kind), "name": row.name}
+
+
+@blp.route("/worklog/periods")
+class Periods(MethodView):
+    @access()
+    @blp.response(200, s.PeriodSchema(many=True))
+    def get(self):
+        """Closed months"""
+        return db.session.scalars(service.closed_months()).all()
+
+
+@blp.route("/worklog/periods/<int:year>-<int:month>/close")
+class ClosePeriod(MethodView):
+    @access(ADMIN)
+    @blp.response(201, s.PeriodSchema)
+    def post(self, year: int, month: int):
+        """Close a month: its approved entries lock; nothing dated in it can change any more"""
+        if not (1 <= month <= 12 and 2000 <= year <= 2100):
+            raise Invalid(fields={"month": ["invalid"]})
+        period = service.close_month(date(year, month, 1), by=current_principal())
+        db.session.commit()
+        return period
+
+
+# ---------------------------------------------------------------- e-document integration
+
+
+@blp.route("/worklog/edoc/integration")
+class EdocIntegration(MethodView):
+    @access(ADMIN)
+    @blp.response(200, s.EdocConfigOutSchema)
+    def get(self):
+        """The integration's settings (the secret is never shown again)"""
+        row = edoc.integration()
+        if row is None:
+            raise NotFound(
+                "Chưa cấu hình kết nối hệ thống quản lý văn bản.", "The e-document integration is not set up."
+            )
+        return _edoc_out(row, None)
+
+    @access(ADMIN)
+    @blp.arguments(s.EdocConfigSchema)
+    @blp.response(200, s.EdocConfigOutSchema)
+    def put(self, data):
+        """Set it up, map document types to items, or rotate the secret (returned once)"""
+        secret = edoc.configure(item_map=data.get("item_map"), enabled=data["enabled"], rotate=data["rotate_secret"])
+        db.session.commit()
+        return _edoc_out(edoc.integration(), secret)
+
+
+def _edoc_out(row, secret):
+    webhook = url_for("worklog.EdocEvents", tenant=current_tenant().slug, _external=True)
+    return {"enabled": row.enabled, "item_map": row.item_map, "webhook_url": webhook, "secret": secret}
+
+
+@blp.route("/worklog/edoc/events")
+class EdocEvents(MethodView):
+    @tenant_entry
+    @blp.response(200, s.EdocEventSchema)
+    def post(self):
+        """The e-document system's webhook: a signed "document processed" event (see the module doc)"""
+        body = request.get_data(cache=True)
+        edoc.verify(body, request.headers.get("X-KPI-Timestamp"), request.headers.get("X-KPI-Signature"))
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise Invalid("Nội dung không phải JSON.", "The body is not JSON.", code="invalid_json") from None
+        if not isinstance(payload, dict):
+            raise Invalid("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object.")
+        try:
+            event, _new = edoc.ingest(payload, today=today())
+        except DomainError:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return event
+
+
+@blp.route("/worklog/edoc/parked")
+class EdocParked(MethodView):
+    @access(ADMIN)
+    @blp.response(200, s.EdocEventSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Events that could not become entries (unknown official or item, closed month …)"""
+        return page_of(edoc.parked(), pagination_parameters)
+
+
+@blp.route("/worklog/edoc/parked/<uuid:event_id>")
+class EdocResolve(MethodView):
+    @access(ADMIN)
+    @blp.arguments(s.ResolveSchema)
+    @blp.response(200, s.EdocEventSchema)
+    def post(self, data, event_id):
+        """Name the official and/or item the event lacked (its entry is created), or dismiss it"""
+        event = edoc.resolve(event_id, by=current_principal(), today=today(), **data)
+        db.session.commit()
+        return event
