@@ -128,19 +128,22 @@ def flags_for(entries: list[WorkEntry], today: date, *, day_minutes: int = 480) 
         weight = CatalogItemVersion.norm_minutes * CatalogItemVersion.complexity_coefficient
         recent_start = today - timedelta(days=7)
         shares: dict[uuid.UUID, dict[str, list[Decimal]]] = defaultdict(lambda: {"recent": [0, 0], "before": [0, 0]})
-        for official, recent, high, total in db.session.execute(
+        # Summed by day in SQL, then split into the two windows here (at most 30 rows per official).
+        for official, day, high, total in db.session.execute(
             _join_version(
                 select(
                     WorkEntry.official_id,
-                    WorkEntry.work_date >= recent_start,
+                    WorkEntry.work_date,
                     func.sum(_minutes()).filter(weight >= top),
                     func.sum(_minutes()),
                 )
             )
             .where(WorkEntry.official_id.in_(officials), WorkEntry.work_date >= since, WorkEntry.state.in_(COUNTED))
-            .group_by(WorkEntry.official_id, WorkEntry.work_date >= recent_start)
+            .group_by(WorkEntry.official_id, WorkEntry.work_date)
         ):
-            shares[official]["recent" if recent else "before"] = [Decimal(str(high or 0)), Decimal(str(total or 0))]
+            window = shares[official]["recent" if day >= recent_start else "before"]
+            window[0] += Decimal(str(high or 0))
+            window[1] += Decimal(str(total or 0))
         for entry in entries:
             share = shares.get(entry.official_id)
             if not share:

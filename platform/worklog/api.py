@@ -38,7 +38,7 @@ blp = Blueprint(
     description="Daily work entries, review, the working calendar, closing months, e-document ingestion.",
 )
 ADMIN = Role.provincial_admin
-REVIEWERS = (Role.manager, Role.unit_head)
+MAX_FLAGGED_QUEUE = 5000
 
 
 def my_official():
@@ -246,10 +246,13 @@ class ReviewQueue(MethodView):
         stmt = stmt.join(
             org.Official, and_(org.Official.tenant_id == WorkEntry.tenant_id, org.Official.id == WorkEntry.official_id)
         ).order_by(*order, WorkEntry.id)
-        out = views(page_of(stmt, pagination_parameters), flags=True)
-        if query.get("flagged"):
-            out = [entry for entry in out if entry["flags"]]
-        return out
+        if not query.get("flagged"):
+            return views(page_of(stmt, pagination_parameters), flags=True)
+        # Flags are computed, not stored: flag the whole queue (a team's backlog), then page the flagged.
+        flagged = [e for e in views(db.session.scalars(stmt.limit(MAX_FLAGGED_QUEUE)).all(), flags=True) if e["flags"]]
+        pagination_parameters.item_count = len(flagged)
+        first = pagination_parameters.first_item
+        return flagged[first : first + pagination_parameters.page_size]
 
 
 @blp.route("/worklog/review")
