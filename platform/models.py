@@ -13,7 +13,16 @@ from kpi_platform.db import Base, TenantScoped
 from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, PrincipalRole
 from kpi_platform.onboarding.models import ImportJob, RolloutEvent
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
-from kpi_platform.scoring.models import SettingsVersion
+from kpi_platform.scoring.models import (
+    DisciplinaryRecord,
+    GeneralMark,
+    KpiIndicator,
+    KpiValue,
+    Leave,
+    PeriodResult,
+    PeriodRun,
+    SettingsVersion,
+)
 from kpi_platform.tenancy.models import Tenant
 from kpi_platform.worklog.models import CalendarDay, ClosedPeriod, EdocEvent, EdocIntegration, WorkEntry
 
@@ -27,17 +36,24 @@ __all__ = [
     "CatalogItemVersion",
     "ClosedPeriod",
     "ComplexityLevel",
+    "DisciplinaryRecord",
     "EdocEvent",
     "EdocIntegration",
+    "GeneralMark",
     "IdentityProvider",
     "ImportJob",
     "JobDescription",
     "JobDescriptionLine",
     "JobDescriptionVersion",
     "JobPosition",
+    "KpiIndicator",
+    "KpiValue",
+    "Leave",
     "Official",
     "OrgUnit",
     "OrgUnitVersion",
+    "PeriodResult",
+    "PeriodRun",
     "Principal",
     "PrincipalRole",
     "RolloutEvent",

@@ -70,6 +70,7 @@ class WorkEntry(TenantScoped, Base):
     attachment_ref: Mapped[str | None] = mapped_column(String(300))
     deadline: Mapped[date | None]
     completed_on: Mapped[date | None]
+    late_working_days: Mapped[int] = mapped_column(Integer, default=0)  # completed_on after deadline
     quality: Mapped[str | None] = mapped_column(String(40))  # a code of the tenant's quality table
     submitted_at: Mapped[datetime | None]
     reviewed_by: Mapped[uuid.UUID | None]  # the principal who approved or returned it

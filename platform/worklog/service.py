@@ -91,6 +91,13 @@ def _check_date(work_date: date, today: date, rules: Rules) -> None:
         )
 
 
+def late_working_days(deadline: date | None, completed_on: date | None) -> int:
+    """Working days between the deadline and the completion (0 when on time or without a deadline)."""
+    if deadline is None or completed_on is None:
+        return 0
+    return calendar.working_days_back(deadline, completed_on)
+
+
 def standard_minutes(version: CatalogItemVersion, quantity) -> Decimal:
     return Decimal(str(version.norm_minutes)) * Decimal(str(quantity))
 
@@ -229,6 +236,7 @@ def log_work(
         attachment_ref=attachment_ref,
         deadline=deadline,
         completed_on=completed_on,
+        late_working_days=late_working_days(deadline, completed_on),
         idempotency_key=idempotency_key,
         created_by=by.id if by else None,
     )
@@ -276,6 +284,7 @@ def update_entry(entry_id: uuid.UUID, changes: dict, *, today: date, by) -> Work
             setattr(entry, name, changes[name])
     entry.work_date, entry.item_id, entry.item_version_id = work_date, item_id, version.id
     entry.quantity, entry.evidence_ref = quantity, evidence_ref
+    entry.late_working_days = late_working_days(entry.deadline, entry.completed_on)
     db.session.flush()
     audit.record("worklog.entry.update", "work_entry", entry.id, before=before, after=_audit_view(entry))
     return entry
