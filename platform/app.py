@@ -53,6 +53,7 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.onboarding.api import blp as onboarding_blp
     from kpi_platform.onboarding.api import platform_blp as onboarding_platform_blp
     from kpi_platform.org.api import blp as org_blp
+    from kpi_platform.scoring.api import blp as scoring_blp
     from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
     from kpi_platform.web.views import bp as web_bp
@@ -69,6 +70,7 @@ def _register_blueprints(api: Api, app: Flask) -> None:
         onboarding_blp,
         onboarding_platform_blp,
         worklog_blp,
+        scoring_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint)

@@ -86,5 +86,6 @@ def celery_init_app(app: Flask) -> Celery:
     # Task modules register their tasks on import.
     from kpi_platform.identity import tasks as _identity_tasks  # noqa: F401
     from kpi_platform.onboarding import tasks as _onboarding_tasks  # noqa: F401
+    from kpi_platform.scoring import tasks as _scoring_tasks  # noqa: F401
 
     return celery_app

@@ -31,6 +31,7 @@ from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TE
 from kpi_platform.models import tenant_tables
 from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
+from kpi_platform.scoring import runs
 from kpi_platform.worklog import edoc
 from kpi_platform.worklog import service as worklog
 
@@ -70,6 +71,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
     with tenant_scope(tenant_a.id):  # so "my allowed items" has someone to answer for
         org.update_official(a_org["clerk"], {"principal_id": a_all.principal.id})
         edoc.configure()
+        runs.run_period("month", date(2025, 3, 1))
         db.session.commit()
     b_org = build_org(tenant_b, marker=MARKER_B, prefix="B-")
     b_catalog = build_catalog(tenant_b, b_org, marker=MARKER_B, prefix="B-")
@@ -88,6 +90,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             },
             today=date(2025, 3, 3),
         )
+        b_run = runs.run_period("month", date(2025, 3, 1))
         db.session.commit()
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
@@ -115,6 +118,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "job_id": str(b_job.id),
             "work_entry_id": str(b_entry.id),
             "event_id": str(b_event.id),
+            "run_id": str(b_run.id),
             "year": "2025",
             "month": "3",
         },
@@ -138,6 +142,7 @@ PARAM_SOURCES = {
     "job_id",
     "work_entry_id",
     "event_id",
+    "run_id",
     "year",
     "month",
 }

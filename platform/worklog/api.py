@@ -27,6 +27,7 @@ from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
 from kpi_platform.org.api import official_scope, today
 from kpi_platform.pagination import page_of
+from kpi_platform.scoring import tasks as scoring_tasks
 from kpi_platform.worklog import anomalies, calendar, edoc, service
 from kpi_platform.worklog import schemas as s
 from kpi_platform.worklog.models import WorkEntry
@@ -312,9 +313,20 @@ class ClosePeriod(MethodView):
         """Close a month: its approved entries lock; nothing dated in it can change any more"""
         if not (1 <= month <= 12 and 2000 <= year <= 2100):
             raise Invalid(fields={"month": ["invalid"]})
-        period = service.close_month(date(year, month, 1), by=current_principal())
+        first = date(year, month, 1)
+        service.close_month(first, by=current_principal())
         db.session.commit()
-        return period
+        # The closed month is scored, and its quarter and year when it ends them.
+        tenant_id = current_tenant().id
+        scoring_tasks.enqueue(tenant_id, "month", first, reason="period_close", by=current_principal())
+        if month in (3, 6, 9, 12):
+            scoring_tasks.enqueue(
+                tenant_id, "quarter", date(year, month - 2, 1), reason="period_close", by=current_principal()
+            )
+        if month == 12:
+            scoring_tasks.enqueue(tenant_id, "year", date(year, 1, 1), reason="period_close", by=current_principal())
+        db.session.expire_all()
+        return service.get_period(first)
 
 
 # ---------------------------------------------------------------- e-document integration

@@ -563,5 +563,12 @@ def close_month(month: date, *, by) -> ClosedPeriod:
     return period
 
 
+def get_period(month: date) -> ClosedPeriod:
+    period = db.session.get(ClosedPeriod, (require_tenant_id(), month_of(month)))
+    if period is None:
+        raise NotFound("Tháng này chưa khóa sổ.", "This month is not closed.")
+    return period
+
+
 def closed_months():
     return select(ClosedPeriod).order_by(ClosedPeriod.month.desc())

@@ -1,0 +1,383 @@
+"""Scoring through the API: settings (versioned), period runs in Celery with their results and the
+explanation of each score, leave, general-criteria marks, disciplinary records, organisational KPI
+and staffing norms, with Excel exports.
+
+Provincial admins and the steering committee run it; auditors read everything; an official reads
+their own results; reviewers read and mark their reviewees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from kpi_platform.db import db
+from kpi_platform.errors import Forbidden, NotFound
+from kpi_platform.identity.auth import access, current_principal, current_tenant
+from kpi_platform.identity.roles import Role
+from kpi_platform.org import service as org
+from kpi_platform.org.api import today
+from kpi_platform.pagination import page_of
+from kpi_platform.scoring import kpi, records, runs, staffing, tasks
+from kpi_platform.scoring import schemas as s
+from kpi_platform.scoring import settings as scoring_settings
+from kpi_platform.scoring.models import PeriodResult, SettingsVersion
+from kpi_platform.spreadsheets import xlsx
+from kpi_platform.worklog import service as worklog
+
+blp = Blueprint(
+    "scoring",
+    __name__,
+    url_prefix="/api/v1/t/<tenant>",
+    description="Scoring: settings, period results and their explanation, ratings, organisational KPI, staffing.",
+)
+RUNNERS = (Role.provincial_admin, Role.steering_committee)
+READERS = (Role.provincial_admin, Role.steering_committee, Role.auditor)
+MAX_RECOMPUTED_MONTHS = 12
+
+RESULT_COLUMNS = [
+    ("staff_code", "Mã cán bộ"),
+    ("full_name", "Họ và tên"),
+    ("duty_group", "Nhóm vị trí"),
+    ("working_days", "Ngày làm việc"),
+    ("available_hours", "Giờ chuẩn khả dụng"),
+    ("points", "Điểm giờ chuẩn đạt được"),
+    ("task", "Điểm kết quả nhiệm vụ (70)"),
+    ("general", "Điểm tiêu chí chung (30)"),
+    ("total", "Tổng điểm"),
+    ("tier", "Xếp loại (hạng)"),
+    ("tier_name", "Mức xếp loại"),
+    ("demoted_by_quota", "Hạ do vượt tỷ lệ"),
+    ("disqualified", "Không được xếp loại cao (kỷ luật)"),
+]
+
+
+def _own_official_id():
+    official = org.official_for_principal(current_principal().id)
+    return official.id if official else None
+
+
+def _may_read(official_id: uuid.UUID) -> None:
+    principal = current_principal()
+    if principal.has_any_role({str(r) for r in READERS}):
+        return
+    own = _own_official_id()
+    if own is not None and (official_id == own or official_id in org.reviewees_of(own, today())):
+        return
+    raise NotFound()
+
+
+def _named(results: list[PeriodResult], run) -> list[dict]:
+    people = {
+        o.id: o
+        for o in db.session.scalars(select(org.Official).where(org.Official.id.in_([r.official_id for r in results])))
+    }
+    tier_names = {int(r["tier"]): r["name_vi"] for r in run.settings["ratings"]}
+    return [
+        {
+            **{
+                c.key: getattr(r, c.key) for c in PeriodResult.__table__.columns if c.key not in ("tenant_id", "run_id")
+            },
+            "staff_code": people[r.official_id].staff_code,
+            "full_name": people[r.official_id].full_name,
+            "tier_name": tier_names.get(r.tier),
+        }
+        for r in results
+    ]
+
+
+# ---------------------------------------------------------------- settings
+
+
+@blp.route("/scoring/settings")
+class Settings(MethodView):
+    @access()
+    @blp.arguments(s.AsOfSchema, location="query")
+    @blp.response(200, s.SettingsOutSchema)
+    def get(self, query):
+        """The settings in force on a day (the tenant's version over the defaults of domain.md)"""
+        day = query.get("as_of") or today()
+        version = scoring_settings.version_on(day)
+        return {
+            "valid_from": version.valid_from if version else None,
+            "version": version.number if version else None,
+            "settings": scoring_settings.plain(scoring_settings.settings_on(day)),
+        }
+
+    @access(*RUNNERS)
+    @blp.arguments(s.SettingsInSchema)
+    @blp.response(200, s.SettingsOutSchema)
+    def put(self, data):
+        """A new version from a date; the open months since then are recomputed with it"""
+        version = scoring_settings.save(data["document"], valid_from=data["valid_from"], by=current_principal())
+        db.session.commit()
+        months = []
+        if version is not None:
+            month, last = data["valid_from"].replace(day=1), today().replace(day=1)
+            while month <= last and len(months) < MAX_RECOMPUTED_MONTHS:
+                if not worklog.is_closed(month):
+                    months.append(month)
+                month = (month + timedelta(days=32)).replace(day=1)
+            for month in months:
+                tasks.enqueue(current_tenant().id, "month", month, reason="settings_change", by=current_principal())
+        return {
+            "valid_from": data["valid_from"],
+            "version": version.number if version else None,
+            "settings": scoring_settings.plain(scoring_settings.settings_on(data["valid_from"])),
+            "recomputing": months,
+        }
+
+
+@blp.route("/scoring/settings/versions")
+class SettingsVersions(MethodView):
+    @access()
+    @blp.response(200, s.SettingsVersionSchema(many=True))
+    def get(self):
+        """Every settings version, newest first"""
+        return db.session.scalars(select(SettingsVersion).order_by(SettingsVersion.valid_from.desc())).all()
+
+
+# ---------------------------------------------------------------- runs and results
+
+
+@blp.route("/scoring/runs")
+class Runs(MethodView):
+    @access(*READERS)
+    @blp.arguments(s.RunListQuerySchema, location="query")
+    @blp.response(200, s.RunSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Runs, newest period first"""
+        return page_of(runs.list_runs(query.get("kind")), pagination_parameters)
+
+    @access(*RUNNERS)
+    @blp.arguments(s.RunInSchema)
+    @blp.response(202, s.RunSchema)
+    def post(self, data):
+        """Compute a month, quarter or year (quarters and years average the months' totals) in the background"""
+        run = tasks.enqueue(current_tenant().id, data["kind"], data["start"], reason="manual", by=current_principal())
+        db.session.expire_all()
+        return runs.get_run(run.id)
+
+
+@blp.route("/scoring/runs/<uuid:run_id>")
+class RunById(MethodView):
+    @access(*READERS)
+    @blp.response(200, s.RunSchema)
+    def get(self, run_id):
+        """A run: its status, progress and the settings version it used"""
+        return runs.get_run(run_id)
+
+
+@blp.route("/scoring/runs/<uuid:run_id>/results")
+class RunResults(MethodView):
+    @access(*READERS)
+    @blp.arguments(s.ResultQuerySchema, location="query")
+    @blp.response(200, s.ResultSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters, run_id):
+        """The run's results, best total first"""
+        run = runs.get_run(run_id)
+        stmt = runs.results(
+            run_id, agency_id=query.get("agency_id"), unit_id=query.get("unit_id"), tier=query.get("tier")
+        )
+        return _named(page_of(stmt, pagination_parameters), run)
+
+
+@blp.route("/scoring/runs/<uuid:run_id>/export")
+class RunExport(MethodView):
+    @access(*READERS)
+    @blp.arguments(s.ExportQuerySchema, location="query")
+    @blp.response(200, description="the results and ratings as an Excel workbook")
+    def get(self, query, run_id):
+        """Period results and ratings as Excel, with Vietnamese headers"""
+        run = runs.get_run(run_id)
+        rows = _named(db.session.scalars(runs.results(run_id)).all(), run)
+        body = xlsx("Kết quả", RESULT_COLUMNS, rows, title=f"Kết quả đánh giá {run.kind} {run.start.isoformat()}")
+        name = f"ket-qua-{run.kind}-{run.start.isoformat()}.xlsx"
+        return Response(
+            body,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+@blp.route("/scoring/runs/<uuid:run_id>/results/<uuid:official_id>")
+class Explanation(MethodView):
+    @access()
+    @blp.response(200, s.ExplanationSchema)
+    def get(self, run_id, official_id):
+        """Why this score: the lines (entry → item version → factors → points), the totals, the rating"""
+        _may_read(official_id)
+        return runs.explain(run_id, official_id)
+
+
+@blp.route("/scoring/me")
+class MyResults(MethodView):
+    @access()
+    @blp.arguments(s.MyResultQuerySchema, location="query")
+    @blp.response(200, s.ExplanationSchema)
+    def get(self, query):
+        """My result for a period (default: the latest scored), from its latest run, explained"""
+        official_id = _own_official_id()
+        if official_id is None:
+            raise Forbidden(
+                "Tài khoản này không gắn với cán bộ nào.",
+                "This account is not linked to an official.",
+                code="no_official",
+            )
+        if query.get("start"):
+            run = runs.latest_run(query["kind"], runs.period_of(query["kind"], query["start"])[0])
+        else:
+            run = db.session.scalar(
+                runs.list_runs(query["kind"]).where(runs.PeriodRun.status == runs.RunStatus.done).limit(1)
+            )
+        if run is None:
+            raise NotFound("Kỳ này chưa được tính điểm.", "This period has not been scored yet.")
+        return runs.explain(run.id, official_id)
+
+
+# ---------------------------------------------------------------- leave, marks, discipline
+
+
+@blp.route("/scoring/leave")
+class LeaveList(MethodView):
+    @access(*READERS, Role.unit_head, Role.manager)
+    @blp.arguments(s.OfficialQuerySchema, location="query")
+    @blp.response(200, s.LeaveSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Recorded leave (of one official, or all)"""
+        if query.get("official_id"):
+            _may_read(query["official_id"])
+        return page_of(records.leaves(query.get("official_id")), pagination_parameters)
+
+    @access(Role.provincial_admin, Role.unit_head, Role.manager)
+    @blp.arguments(s.LeaveSchema)
+    @blp.response(201, s.LeaveSchema)
+    def post(self, data):
+        """Record approved leave (its working days are not available time)"""
+        _may_read(data["official_id"])
+        leave = records.record_leave(by=current_principal(), **data)
+        db.session.commit()
+        return leave
+
+
+@blp.route("/scoring/general-marks")
+class GeneralMarks(MethodView):
+    @access()
+    @blp.arguments(s.GeneralMarkSchema)
+    @blp.response(200, s.GeneralMarkSchema)
+    def put(self, data):
+        """The reviewer marks the general criteria (0-30) of a reviewee for a month"""
+        principal = current_principal()
+        own = _own_official_id()
+        is_reviewer = own is not None and data["official_id"] in org.reviewees_of(own, today())
+        if not (is_reviewer or principal.has_any_role({str(Role.provincial_admin)})):
+            raise Forbidden(
+                "Chỉ người đánh giá mới chấm tiêu chí chung.",
+                "Only the reviewer marks the general criteria.",
+                code="not_the_reviewer",
+            )
+        mark = records.mark_general(by=principal, **data)
+        db.session.commit()
+        return mark
+
+
+@blp.route("/scoring/discipline")
+class Discipline(MethodView):
+    @access(*READERS)
+    @blp.arguments(s.OfficialQuerySchema, location="query")
+    @blp.response(200, s.DisciplineSchema(many=True))
+    def get(self, query):
+        """Disciplinary records (reprimand or heavier in the year keeps a rating at the lowest tier)"""
+        return db.session.scalars(records.disciplinary_records(query.get("official_id"))).all()
+
+    @access(Role.provincial_admin)
+    @blp.arguments(s.DisciplineSchema)
+    @blp.response(201, s.DisciplineSchema)
+    def post(self, data):
+        """Record a disciplinary decision"""
+        record = records.record_discipline(by=current_principal(), **data)
+        db.session.commit()
+        return record
+
+
+# ---------------------------------------------------------------- organisational KPI and staffing
+
+
+@blp.route("/scoring/kpi/indicators")
+class Indicators(MethodView):
+    @access()
+    @blp.response(200, s.IndicatorSchema(many=True))
+    def get(self):
+        """The tenant's organisational KPI indicators"""
+        return db.session.scalars(kpi.indicators()).all()
+
+    @access(*RUNNERS)
+    @blp.arguments(s.IndicatorSchema)
+    @blp.response(201, s.IndicatorSchema)
+    def post(self, data):
+        """Add an indicator (administrative reform, service quality, socio-economic …)"""
+        indicator = kpi.create_indicator(**data)
+        db.session.commit()
+        return indicator
+
+
+@blp.route("/scoring/kpi/values")
+class KpiValues(MethodView):
+    @access(*RUNNERS)
+    @blp.arguments(s.KpiValueInSchema)
+    @blp.response(200, s.KpiRankSchema(many=True))
+    def put(self, data):
+        """Set an indicator's target, actual and weight for an agency or locality in a period"""
+        kpi.set_value(by=current_principal(), **data)
+        db.session.commit()
+        return kpi.ranking(data["kind"], data["start"])
+
+
+@blp.route("/scoring/kpi/scores")
+class KpiScores(MethodView):
+    @access()
+    @blp.arguments(s.KpiQuerySchema, location="query")
+    @blp.response(200, s.KpiRankSchema(many=True))
+    def get(self, query):
+        """Each agency's or locality's score for a period, ranked, with its indicator lines"""
+        return kpi.ranking(query["kind"], query.get("start") or today().replace(day=1))
+
+
+STAFFING_COLUMNS = [
+    ("unit_code", "Mã đơn vị"),
+    ("unit_name", "Đơn vị"),
+    ("position_name", "Vị trí việc làm"),
+    ("credited_hours", "Giờ chuẩn được ghi nhận"),
+    ("needed_fte", "Biên chế cần (quy đổi)"),
+    ("headcount", "Biên chế hiện có"),
+    ("difference", "Thừa (+) / thiếu (-)"),
+]
+
+
+@blp.route("/scoring/staffing")
+class Staffing(MethodView):
+    @access(*READERS)
+    @blp.arguments(s.StaffingQuerySchema, location="query")
+    @blp.response(200)
+    def get(self, query):
+        """Full-time equivalents each unit and position needs against its headcount (JSON or Excel)"""
+        day = today()
+        table = staffing.staffing(
+            query.get("date_from") or day.replace(month=1, day=1), query.get("date_to") or day + timedelta(days=1)
+        )
+        if query["format"] == "xlsx":
+            body = xlsx("Định biên", STAFFING_COLUMNS, table["lines"], title="Định biên theo khối lượng công việc")
+            return Response(
+                body,
+                mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                headers={"Content-Disposition": 'attachment; filename="dinh-bien.xlsx"'},
+            )
+        return scoring_settings.plain(table)

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from kpi_platform.scoring.kpi import DIRECTIONS, GROUPS
+from kpi_platform.scoring.models import PeriodKind
+from kpi_platform.scoring.records import MEASURES
+
+Text = ma.fields.String
+Number = ma.fields.Float
+KINDS = [k.value for k in PeriodKind]
+
+
+class SettingsVersionSchema(ma.Schema):
+    id = ma.fields.UUID()
+    number = ma.fields.Integer()
+    valid_from = ma.fields.Date()
+    valid_to = ma.fields.Date(allow_none=True)
+    document = ma.fields.Dict()
+    origin = Text(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class SettingsInSchema(ma.Schema):
+    valid_from = ma.fields.Date(required=True)
+    document = ma.fields.Dict(required=True, metadata={"description": "any of the settings.yaml keys but complexity"})
+
+
+class SettingsOutSchema(ma.Schema):
+    valid_from = ma.fields.Date(allow_none=True)
+    version = ma.fields.Integer(allow_none=True)
+    settings = ma.fields.Dict()
+    recomputing = ma.fields.List(ma.fields.Date(), dump_default=list)
+
+
+class AsOfSchema(ma.Schema):
+    as_of = ma.fields.Date()
+
+
+class RunInSchema(ma.Schema):
+    kind = Text(load_default="month", validate=validate.OneOf(KINDS))
+    start = ma.fields.Date(required=True)
+
+
+class MyResultQuerySchema(ma.Schema):
+    kind = Text(load_default="month", validate=validate.OneOf(KINDS))
+    start = ma.fields.Date(metadata={"description": "default: the latest period scored"})
+
+
+class RunSchema(ma.Schema):
+    id = ma.fields.UUID()
+    kind = Text()
+    start = ma.fields.Date()
+    end = ma.fields.Date()
+    method = Text()
+    settings_version_id = ma.fields.UUID(allow_none=True)
+    status = Text()
+    reason = Text()
+    progress = ma.fields.Dict()
+    officials = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+    error = Text(allow_none=True)
+
+
+class RunListQuerySchema(ma.Schema):
+    kind = Text(validate=validate.OneOf(KINDS))
+
+
+class ResultQuerySchema(ma.Schema):
+    agency_id = ma.fields.UUID()
+    unit_id = ma.fields.UUID()
+    tier = ma.fields.Integer(validate=validate.Range(min=1, max=4))
+
+
+class ResultSchema(ma.Schema):
+    official_id = ma.fields.UUID()
+    staff_code = Text()
+    full_name = Text()
+    unit_id = ma.fields.UUID(allow_none=True)
+    agency_id = ma.fields.UUID(allow_none=True)
+    duty_group = Text(allow_none=True)
+    is_leader = ma.fields.Boolean()
+    working_days = Number()
+    available_hours = Number()
+    credited_hours = Number()
+    points = Number()
+    own_task = Number(allow_none=True)
+    unit_score = Number(allow_none=True)
+    task = Number()
+    general = Number()
+    general_assumed = ma.fields.Boolean()
+    total = Number()
+    tier = ma.fields.Integer()
+    tier_before_quota = ma.fields.Integer()
+    demoted_by_quota = ma.fields.Boolean()
+    disqualified = ma.fields.Boolean()
+    flags = ma.fields.List(Text())
+
+
+class ScoreLineSchema(ma.Schema):
+    entry_id = ma.fields.UUID()
+    work_date = ma.fields.Date()
+    item_code = Text()
+    item_version = ma.fields.Integer()
+    item_version_id = ma.fields.UUID()
+    norm_minutes = Number()
+    coefficient = Number()
+    weight_hours = Number()
+    quantity = Number()
+    quality = Text(allow_none=True)
+    quality_factor = Number()
+    late_working_days = ma.fields.Integer()
+    timeliness_factor = Number()
+    points = Number()
+
+
+class ExplanationSchema(ma.Schema):
+    run_id = ma.fields.UUID()
+    kind = Text()
+    start = ma.fields.Date()
+    end = ma.fields.Date()
+    method = Text()
+    settings_version_id = ma.fields.UUID(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(ScoreLineSchema))
+    points = Number()
+    lines_sum = Number(allow_none=True)
+    available_hours = Number()
+    working_days = Number()
+    credited_hours = Number()
+    own_task = Number(allow_none=True)
+    unit_score = Number(allow_none=True)
+    task = Number()
+    general = Number()
+    general_assumed = ma.fields.Boolean()
+    total = Number()
+    tier = ma.fields.Integer()
+    tier_name_vi = Text(allow_none=True)
+    threshold = Number(allow_none=True)
+    tier_before_quota = ma.fields.Integer()
+    demoted_by_quota = ma.fields.Boolean()
+    disqualified = ma.fields.Boolean()
+    flags = ma.fields.List(Text())
+
+
+class LeaveSchema(ma.Schema):
+    id = ma.fields.UUID(dump_only=True)
+    official_id = ma.fields.UUID(required=True)
+    first_day = ma.fields.Date(required=True)
+    last_day = ma.fields.Date(required=True)
+    kind = Text(load_default="annual", validate=validate.Length(min=1, max=40))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class OfficialQuerySchema(ma.Schema):
+    official_id = ma.fields.UUID()
+
+
+class GeneralMarkSchema(ma.Schema):
+    official_id = ma.fields.UUID(required=True)
+    month = ma.fields.Date(required=True)
+    score = ma.fields.Decimal(required=True, as_string=False)
+    marked_at = ma.fields.DateTime(dump_only=True)
+
+    @ma.post_dump
+    def _number(self, data, **kwargs):
+        data["score"] = float(data["score"])
+        return data
+
+
+class DisciplineSchema(ma.Schema):
+    id = ma.fields.UUID(dump_only=True)
+    official_id = ma.fields.UUID(required=True)
+    measure = Text(required=True, validate=validate.OneOf(MEASURES))
+    decision_number = Text(required=True, validate=validate.Length(min=1, max=100))
+    decision_date = ma.fields.Date(required=True)
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class IndicatorSchema(ma.Schema):
+    id = ma.fields.UUID(dump_only=True)
+    code = Text(required=True, validate=validate.Length(min=1, max=60))
+    name_vi = Text(required=True, validate=validate.Length(min=1, max=300))
+    group = Text(required=True, validate=validate.OneOf(GROUPS))
+    direction = Text(required=True, validate=validate.OneOf(DIRECTIONS))
+    unit_of_measure = Text(load_default=None, allow_none=True)
+
+
+class KpiValueInSchema(ma.Schema):
+    indicator_code = Text(required=True)
+    unit_id = ma.fields.UUID(required=True)
+    kind = Text(load_default="month", validate=validate.OneOf(KINDS))
+    start = ma.fields.Date(required=True)
+    target = ma.fields.Decimal(required=True)
+    actual = ma.fields.Decimal(load_default=None, allow_none=True)
+    weight = ma.fields.Decimal(load_default=1)
+    source = Text(load_default=None, allow_none=True)
+
+
+class KpiQuerySchema(ma.Schema):
+    kind = Text(load_default="month", validate=validate.OneOf(KINDS))
+    start = ma.fields.Date(metadata={"description": "default: this month"})
+
+
+class KpiLineSchema(ma.Schema):
+    indicator = Text()
+    name_vi = Text()
+    group = Text()
+    direction = Text()
+    target = Number()
+    actual = Number(allow_none=True)
+    weight = Number()
+    achievement = Number(allow_none=True)
+
+
+class KpiRankSchema(ma.Schema):
+    rank = ma.fields.Integer()
+    unit_id = ma.fields.UUID()
+    unit_code = Text(allow_none=True)
+    unit_name = Text(allow_none=True)
+    score = Number()
+    lines = ma.fields.List(ma.fields.Nested(KpiLineSchema))
+
+
+class StaffingQuerySchema(ma.Schema):
+    date_from = ma.fields.Date(data_key="from", metadata={"description": "default: 1 January of this year"})
+    date_to = ma.fields.Date(data_key="to", metadata={"description": "exclusive; default: tomorrow"})
+    format = Text(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
+
+
+class ExportQuerySchema(ma.Schema):
+    format = Text(load_default="xlsx", validate=validate.OneOf(["xlsx"]))
