@@ -286,3 +286,19 @@ def test_closing_a_month_scores_it_and_the_api_explains_and_exports(client, w, m
     assert r.status_code == 200 and "2025-03-01" not in r.json["recomputing"]
     with tenant_scope(w["tenant"].id):
         assert db.session.scalar(select(WorkEntry.state)) == EntryState.locked
+
+
+def test_the_month_so_far_projects_pending_work_at_the_default_quality(w):
+    from kpi_platform.scoring import projection  # noqa: PLC0415
+
+    ids = w["ids"]
+    with tenant_scope(w["tenant"].id):
+        approved(ids["clerk"], w["item_b"], date(2025, 3, 3), 42, "excellent")
+        approved(ids["clerk"], w["item_b"], date(2025, 3, 4), 40, None, state=EntryState.submitted)  # good: 36
+        approved(ids["clerk"], w["item_b"], date(2025, 3, 5), 10, "good", state=EntryState.returned)
+        month = projection.month_so_far(ids["clerk"], date(2025, 3, 14))
+        assert (month["approved_points"], month["projected_points"]) == (42, 78)
+        assert (month["available_hours_so_far"], month["available_hours_month"]) == (80, 168)  # 10 and 21 days
+        assert month["projected_task"] == Decimal("32.50") and month["projected_total"] == Decimal("62.50")
+        assert month["projected_tier"] == 3 and [line["projected"] for line in month["lines"]] == [False, True, False]
+        db.session.rollback()
