@@ -14,10 +14,12 @@ from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, 
 from kpi_platform.onboarding.models import ImportJob, RolloutEvent
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
 from kpi_platform.scoring.models import (
+    AssignedProduct,
     DisciplinaryRecord,
     GeneralMark,
     KpiIndicator,
     KpiValue,
+    LeaderMark,
     Leave,
     PeriodResult,
     PeriodRun,
@@ -28,6 +30,7 @@ from kpi_platform.worklog.models import CalendarDay, ClosedPeriod, EdocEvent, Ed
 
 __all__ = [
     "ApiToken",
+    "AssignedProduct",
     "Assignment",
     "AuditEntry",
     "Base",
@@ -48,6 +51,7 @@ __all__ = [
     "JobPosition",
     "KpiIndicator",
     "KpiValue",
+    "LeaderMark",
     "Leave",
     "Official",
     "OrgUnit",

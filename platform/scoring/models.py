@@ -105,6 +105,8 @@ class PeriodResult(TenantScoped, Base):
     demoted_by_quota: Mapped[bool] = mapped_column(Boolean, default=False)
     disqualified: Mapped[bool] = mapped_column(Boolean, default=False)
     flags: Mapped[list] = mapped_column(JsonType, default=list)
+    method: Mapped[str] = mapped_column(String(20), default="hours")
+    details: Mapped[dict | None] = mapped_column(JsonType)  # decree-335: a, b, c (d, đ, e), W
 
 
 class GeneralMark(TenantScoped, Base):
@@ -194,3 +196,64 @@ class KpiValue(TenantScoped, Base):
     source: Mapped[str | None] = mapped_column(String(200))
     updated_by: Mapped[uuid.UUID | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProductSource(enum.StrEnum):
+    assigned = "assigned"  # the manager gave it
+    plan = "plan"  # the official planned it; counts once the manager accepts
+    unplanned = "unplanned"  # not planned, approved work: counts as assigned and completed
+
+
+class ProductStatus(enum.StrEnum):
+    proposed = "proposed"
+    assigned = "assigned"
+    cancelled = "cancelled"
+
+
+class AssignedProduct(TenantScoped, Base):
+    """Giao việc (Decree 335): a catalog item assigned to an official for a month, with a quantity
+    and a deadline; approved work entries of that item complete it. The reviewer records failed
+    quality assessments and delays, each unless marked objective costing 25 % of its quality or
+    progress points."""
+
+    __tablename__ = "assigned_products"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "official_id"], ["officials.tenant_id", "officials.id"]),
+        ForeignKeyConstraint(["tenant_id", "item_id"], ["catalog_items.tenant_id", "catalog_items.id"]),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_assigned_products_month", "tenant_id", "month", "official_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    official_id: Mapped[uuid.UUID]
+    item_id: Mapped[uuid.UUID]
+    month: Mapped[date]  # first day of the month it is assigned for
+    quantity: Mapped[float] = mapped_column(Numeric(9, 2))
+    deadline: Mapped[date | None]
+    source: Mapped[ProductSource] = mapped_column(
+        Enum(ProductSource, name="product_source", native_enum=False, length=20)
+    )
+    status: Mapped[ProductStatus] = mapped_column(
+        Enum(ProductStatus, name="product_status", native_enum=False, length=20)
+    )
+    note: Mapped[str | None] = mapped_column(String(500))
+    quality_failures: Mapped[int] = mapped_column(Integer, default=0)  # counted (not objective)
+    delays: Mapped[int] = mapped_column(Integer, default=0)
+    objective_failures: Mapped[int] = mapped_column(Integer, default=0)  # recorded, with an objective cause
+    assessments: Mapped[list] = mapped_column(JsonType, default=list)
+    assigned_by: Mapped[uuid.UUID | None]
+    accepted_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LeaderMark(TenantScoped, Base):
+    """Criterion e (internal unity) of a leader for a month, set by their superior: 1.0 or 0.5."""
+
+    __tablename__ = "leader_marks"
+    __table_args__ = (ForeignKeyConstraint(["tenant_id", "official_id"], ["officials.tenant_id", "officials.id"]),)
+
+    official_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    unity: Mapped[float] = mapped_column(Numeric(3, 2))
+    marked_by: Mapped[uuid.UUID | None]
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
