@@ -32,6 +32,7 @@ from kpi_platform.models import tenant_tables
 from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
 from kpi_platform.scoring import runs
+from kpi_platform.scoring.models import AssignedProduct
 from kpi_platform.worklog import edoc
 from kpi_platform.worklog import service as worklog
 
@@ -91,6 +92,17 @@ def world(make_account, tenant_a, tenant_b) -> World:
             today=date(2025, 3, 3),
         )
         b_run = runs.run_period("month", date(2025, 3, 1))
+        b_product = AssignedProduct(
+            official_id=b_org["clerk"],
+            item_id=b_catalog["item_c"],
+            month=date(2025, 3, 1),
+            quantity=1,
+            source="assigned",
+            status="assigned",
+            note=MARKER_B,
+            assessments=[],
+        )
+        db.session.add(b_product)
         db.session.commit()
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
@@ -119,6 +131,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "work_entry_id": str(b_entry.id),
             "event_id": str(b_event.id),
             "run_id": str(b_run.id),
+            "product_id": str(b_product.id),
             "year": "2025",
             "month": "3",
         },
@@ -143,6 +156,7 @@ PARAM_SOURCES = {
     "work_entry_id",
     "event_id",
     "run_id",
+    "product_id",
     "year",
     "month",
 }
@@ -174,6 +188,7 @@ PROBE_BODIES = {
         "lines": [],
     },
     ("POST", "/api/v1/t/<tenant>/catalog/job-descriptions/<uuid:jd_id>/return"): {"reason": "probe"},
+    ("POST", "/api/v1/t/<tenant>/scoring/products/<uuid:product_id>/assessments"): {"kind": "quality"},
 }
 
 

@@ -23,7 +23,7 @@ from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
 from kpi_platform.org.api import today
 from kpi_platform.pagination import page_of
-from kpi_platform.scoring import kpi, records, runs, staffing, tasks
+from kpi_platform.scoring import kpi, products, records, runs, staffing, tasks
 from kpi_platform.scoring import schemas as s
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.models import PeriodResult, SettingsVersion
@@ -381,3 +381,96 @@ class Staffing(MethodView):
                 headers={"Content-Disposition": 'attachment; filename="dinh-bien.xlsx"'},
             )
         return scoring_settings.plain(table)
+
+
+# ---------------------------------------------------------------- assigned products (Decree 335)
+
+
+@blp.route("/scoring/products")
+class Products(MethodView):
+    @access()
+    @blp.arguments(s.ProductQuerySchema, location="query")
+    @blp.response(200, s.ProductSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Assigned products of an official (default: yourself) and month"""
+        official_id = query.get("official_id") or _own_official_id()
+        if official_id is None:
+            raise NotFound()
+        _may_read(official_id)
+        stmt = products.list_products(official_id=official_id, month=query.get("month"), status=query.get("status"))
+        return page_of(stmt, pagination_parameters)
+
+    @access()
+    @blp.arguments(s.ProductsInSchema)
+    @blp.response(201, s.ProductSchema(many=True))
+    def post(self, data):
+        """Assign products to your reviewees for a month (one, or a month's plan in bulk); all or nothing"""
+        created = products.assign(data["products"], by=current_principal(), today=today())
+        db.session.commit()
+        return created
+
+
+@blp.route("/scoring/products/plan")
+class ProductPlan(MethodView):
+    @access()
+    @blp.arguments(s.ProductsInSchema)
+    @blp.response(201, s.ProductSchema(many=True))
+    def post(self, data):
+        """Propose your own plan for a month; it counts once your reviewer accepts it"""
+        created = products.assign(data["products"], by=current_principal(), today=today(), source="plan")
+        db.session.commit()
+        return created
+
+
+@blp.route("/scoring/products/accept")
+class ProductAccept(MethodView):
+    @access()
+    @blp.arguments(s.ProductIdsSchema)
+    @blp.response(200, s.ProductSchema(many=True))
+    def post(self, data):
+        """Accept a reviewee's proposed products"""
+        accepted = products.accept(data["ids"], by=current_principal(), today=today())
+        db.session.commit()
+        return accepted
+
+
+@blp.route("/scoring/products/<uuid:product_id>/assessments")
+class ProductAssessments(MethodView):
+    @access()
+    @blp.arguments(s.AssessmentSchema)
+    @blp.response(201, s.ProductSchema)
+    def post(self, data, product_id):
+        """Record a failed quality assessment or a delay (25 % off its points unless the cause is objective)"""
+        product = products.assess(product_id, by=current_principal(), today=today(), **data)
+        db.session.commit()
+        return product
+
+
+@blp.route("/scoring/products/<uuid:product_id>")
+class ProductById(MethodView):
+    @access()
+    @blp.response(200, s.ProductSchema)
+    def delete(self, product_id):
+        """Cancel an assigned product"""
+        product = products.cancel(product_id, by=current_principal(), today=today())
+        db.session.commit()
+        return product
+
+
+@blp.route("/scoring/leader-marks")
+class LeaderMarks(MethodView):
+    @access()
+    @blp.arguments(s.UnitySchema)
+    @blp.response(200, s.UnitySchema)
+    def put(self, data):
+        """A leader's superior sets criterion e (internal unity) for a month: 1.0 or 0.5"""
+        if not products.may_assign(current_principal(), data["official_id"], today()):
+            raise Forbidden(
+                "Chỉ cấp trên của lãnh đạo mới chấm tiêu chí này.",
+                "Only the leader's superior sets it.",
+                code="not_the_reviewer",
+            )
+        mark = products.mark_unity(by=current_principal(), **data)
+        db.session.commit()
+        return {"official_id": mark.official_id, "month": mark.month, "unity": mark.unity}

@@ -237,3 +237,98 @@ def rate(people: list[Rated], rules: Rules) -> list[Rated]:
         for person in excellent[allowed:]:
             person.tier, person.demoted_by_quota = 2, True
     return people
+
+
+# ---------------------------------------------------------------- method "decree-335"
+
+QUARTER = Decimal("0.25")
+HALF = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class Product:
+    """An assigned product as the decree counts it: its weight (w * quantity), whether it was
+    completed, and the failed quality assessments and delays that were not objective."""
+
+    key: object
+    weight: Decimal
+    completed: bool
+    quality_failures: int = 0
+    delays: int = 0
+
+    @property
+    def quality(self) -> Decimal:
+        return max(ZERO, 1 - QUARTER * self.quality_failures)
+
+    @property
+    def progress(self) -> Decimal:
+        return max(ZERO, 1 - QUARTER * self.delays)
+
+
+@dataclass
+class Decree:
+    weight: Decimal  # W
+    a: Decimal  # quantity
+    b: Decimal  # quality
+    c: Decimal  # progress
+    d: Decimal | None = None  # leaders: results of the unit
+    dd: Decimal | None = None  # leaders: đ, organising implementation
+    e: Decimal | None = None  # leaders: internal unity
+    task: Decimal | None = None  # None: insufficient data (nothing assigned)
+
+    def as_dict(self) -> dict:
+        return {"W": self.weight, "a": self.a, "b": self.b, "c": self.c, "d": self.d, "đ": self.dd, "e": self.e}
+
+
+def decree_abc(products: list[Product]) -> Decree:
+    """a, b, c over W = Σ w; each at most 1. With W = 0 there is no score ("insufficient data")."""
+    total = sum((p.weight for p in products), ZERO)
+    if total <= 0:
+        return Decree(weight=ZERO, a=ZERO, b=ZERO, c=ZERO)
+    done = [p for p in products if p.completed]
+    a = min(Decimal(1), sum((p.weight for p in done), ZERO) / total)
+    b = min(Decimal(1), sum((p.weight * p.quality for p in done), ZERO) / total)
+    c = min(Decimal(1), sum((p.weight * p.progress for p in done), ZERO) / total)
+    return Decree(weight=total, a=a, b=b, c=c)
+
+
+def decree_task(products: list[Product], rules: Rules, *, leader: dict | None = None) -> Decree:
+    """Staff: task_max * (a + b + c) / 3; leaders (`leader` gives d, đ, e): task_max * (a+b+c+d+đ+e) / 6."""
+    result = decree_abc(products)
+    if result.weight <= 0:
+        return result
+    if leader is None:
+        result.task = rules.task_max * (result.a + result.b + result.c) / 3
+        return result
+    result.d, result.dd, result.e = d(leader["d"]), d(leader["dd"]), d(leader["e"])
+    result.task = rules.task_max * (result.a + result.b + result.c + result.d + result.dd + result.e) / 6
+    return result
+
+
+def unit_results_criterion(subordinate_tiers: list[int], completed_tier: int = 3) -> Decimal:
+    """d: 1.0 when every subordinate is rated "Hoàn thành" or better, 0.5 otherwise."""
+    return Decimal(1) if all(t <= completed_tier for t in subordinate_tiers) else HALF
+
+
+def organising_criterion(unit_products: list[Product]) -> Decimal:
+    """đ: 1.0 when every product planned in the unit was done, on time and to quality, 0.5 otherwise."""
+    clean = all(p.completed and p.quality_failures == 0 and p.delays == 0 for p in unit_products)
+    return Decimal(1) if clean else HALF
+
+
+def rules_tier(score: Score, disqualified: bool, rules: Rules) -> int:
+    """The tier before the quota."""
+    return rules.tiers[-1][0] if disqualified else tier_for(score.total, rules)
+
+
+def plain_decimals(values: dict) -> dict:
+    """For JSON: Decimals as floats, other values (ids, dates) as strings, None kept."""
+    out = {}
+    for key, value in values.items():
+        if value is None or isinstance(value, (bool, int, float, str)):
+            out[key] = value
+        elif isinstance(value, Decimal):
+            out[key] = float(value)
+        else:
+            out[key] = str(value)
+    return out

@@ -31,6 +31,7 @@ from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, JobPosition, OrgUnit, OrgUnitVersion
 from kpi_platform.scoring import engine, kpi
+from kpi_platform.scoring import products as assigned
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import (
@@ -265,25 +266,10 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
                 "disqualified": official_id in disqualified,
             }
         )
-    # Everyone but leaders first; a leader's unit score may need their members' average.
-    scores: dict[uuid.UUID, engine.Score] = {}
-    for row in rows:
-        if not row["is_leader"]:
-            scores[row["official_id"]] = _score(row, rules)
-    unit_scores = kpi.unit_scores(PeriodKind.month, start)
-    for row in rows:
-        if row["is_leader"]:
-            led = heads[row["official_id"]]
-            unit_score = unit_scores.get(led)
-            if unit_score is None:
-                members = org.subtree_id_list(led, last_day) if led in parents else [led]
-                totals = [
-                    scores[r["official_id"]].total
-                    for r in rows
-                    if r["unit_id"] in members and r["official_id"] in scores
-                ]
-                unit_score = sum(totals, Decimal(0)) / len(totals) if totals else None
-            scores[row["official_id"]] = _score(row, rules, unit_score=unit_score)
+    if run.method == "decree-335":
+        scores, details = _decree_scores(rows, heads, parents, start, end, rules)
+    else:
+        scores, details = _hours_scores(rows, heads, parents, start, last_day, rules), {}
     rated = engine.rate(
         [
             engine.Rated(
@@ -293,6 +279,7 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
                 disqualified=row["disqualified"],
             )
             for row in rows
+            if scores[row["official_id"]] is not None
         ],
         rules,
     )
@@ -300,24 +287,40 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
     results = []
     for number, row in enumerate(rows, start=1):
         score = scores[row["official_id"]]
-        rating = tiers[row["official_id"]]
+        rating = tiers.get(row["official_id"])
+        base = {
+            k: row[k]
+            for k in (
+                "official_id",
+                "unit_id",
+                "agency_id",
+                "duty_group",
+                "is_leader",
+                "working_days",
+                "available_hours",
+                "credited_hours",
+                "points",
+                "disqualified",
+            )
+        }
+        if score is None:  # decree-335 with nothing assigned: not rated
+            results.append(
+                {
+                    **base,
+                    "task": 0,
+                    "general": 0,
+                    "total": 0,
+                    "tier": 0,
+                    "tier_before_quota": 0,
+                    "flags": ["insufficient_data"],
+                    "method": run.method,
+                    "details": details.get(row["official_id"]),
+                }
+            )
+            continue
         results.append(
             {
-                **{
-                    k: row[k]
-                    for k in (
-                        "official_id",
-                        "unit_id",
-                        "agency_id",
-                        "duty_group",
-                        "is_leader",
-                        "working_days",
-                        "available_hours",
-                        "credited_hours",
-                        "points",
-                        "disqualified",
-                    )
-                },
+                **base,
                 "own_task": score.own_task,
                 "unit_score": score.unit_score,
                 "task": engine.rounded(score.task, "0.001"),
@@ -328,11 +331,109 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
                 "tier_before_quota": rating.tier_before_quota,
                 "demoted_by_quota": rating.demoted_by_quota,
                 "flags": score.flags,
+                "method": run.method,
+                "details": details.get(row["official_id"]),
             }
         )
         if progress and number % 500 == 0:
             _save_progress(run.id, number, len(rows))
     return results
+
+
+def _hours_scores(rows, heads, parents, start, last_day, rules) -> dict:
+    """Everyone but leaders first: a leader's unit score may need their members' average."""
+    scores: dict[uuid.UUID, engine.Score] = {}
+    for row in rows:
+        if not row["is_leader"]:
+            scores[row["official_id"]] = _score(row, rules)
+    unit_scores = kpi.unit_scores(PeriodKind.month, start)
+    for row in rows:
+        if row["is_leader"]:
+            led = heads[row["official_id"]]
+            unit_score = unit_scores.get(led)
+            if unit_score is None:
+                members = _members(led, rows, parents, last_day)
+                totals = [scores[r["official_id"]].total for r in members if r["official_id"] in scores]
+                unit_score = sum(totals, Decimal(0)) / len(totals) if totals else None
+            scores[row["official_id"]] = _score(row, rules, unit_score=unit_score)
+    return scores
+
+
+def _members(led, rows, parents, last_day) -> list[dict]:
+    """The rows of the people whose unit is in the subtree of `led` (the leader aside)."""
+    units = set(org.subtree_id_list(led, last_day)) if led in parents else {led}
+    return [r for r in rows if r["unit_id"] in units and not (r["is_leader"] and r["unit_id"] == led)]
+
+
+def _general(row, rules) -> tuple[Decimal, bool]:
+    mark = row["general_mark"]
+    return (rules.general_max, True) if mark is None else (min(rules.general_max, max(Decimal(0), d(mark))), False)
+
+
+def _decree_scores(rows, heads, parents, start, end, rules) -> tuple[dict, dict]:
+    """Decree 335: a, b, c from the assigned products (and for leaders d, đ, e), plus general criteria."""
+
+    by_official = assigned.month_products(start, end)
+    unity = assigned.unity_marks(start)
+    last_day = end - timedelta(days=1)
+    scores: dict[uuid.UUID, engine.Score | None] = {}
+    details: dict[uuid.UUID, dict] = {}
+
+    def record(row, decree, extra_flags=()):
+        official = row["official_id"]
+        details[official] = {
+            **engine.plain_decimals(decree.as_dict()),
+            "products": [
+                {
+                    **engine.plain_decimals(info),
+                    "weight": float(p.weight),
+                    "completed": p.completed,
+                    "quality_failures": p.quality_failures,
+                    "delays": p.delays,
+                    "quality": float(p.quality),
+                    "progress": float(p.progress),
+                }
+                for p, info in by_official.get(official, [])
+            ],
+        }
+        if decree.task is None:
+            scores[official] = None
+            return
+        general, assumed = _general(row, rules)
+        scores[official] = engine.Score(
+            points=decree.weight,
+            available_hours=row["available_hours"],
+            task=decree.task,
+            general=general,
+            general_assumed=assumed,
+            total=general + decree.task,
+            flags=list(extra_flags),
+        )
+
+    for row in rows:
+        if not row["is_leader"]:
+            record(row, engine.decree_task([p for p, _ in by_official.get(row["official_id"], [])], rules))
+    for row in rows:
+        if row["is_leader"]:
+            members = _members(heads[row["official_id"]], rows, parents, last_day)
+            tiers = [
+                engine.rules_tier(scores[m["official_id"]], m["disqualified"], rules)
+                for m in members
+                if scores.get(m["official_id"]) is not None
+            ]
+            unit_products = [p for m in members for p, _ in by_official.get(m["official_id"], [])]
+            e = unity.get(row["official_id"])
+            leader = {
+                "d": engine.unit_results_criterion(tiers),
+                "dd": engine.organising_criterion(unit_products),
+                "e": e if e is not None else Decimal(1),
+            }
+            record(
+                row,
+                engine.decree_task([p for p, _ in by_official.get(row["official_id"], [])], rules, leader=leader),
+                extra_flags=() if e is not None else ("unity_assumed",),
+            )
+    return scores, details
 
 
 def _score(row: dict, rules: engine.Rules, unit_score=None) -> engine.Score:
@@ -453,7 +554,7 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
     run, result = get_run(run_id), result_of(run_id, official_id)
     rules = engine.Rules.from_settings(run.settings)
     lines = []
-    if run.kind == PeriodKind.month:
+    if run.kind == PeriodKind.month and run.method != "decree-335":
         rows = db.session.execute(
             select(WorkEntry, CatalogItemVersion)
             .join(
@@ -494,6 +595,26 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
                 }
             )
     tier_row = next((t for t in rules.tiers if t[0] == result.tier), None)
+    quota = None
+    if result.tier_before_quota == 1:  # how the quota of the agency and duty group was counted
+        group = db.session.execute(
+            select(PeriodResult.tier_before_quota, func.count())
+            .where(
+                PeriodResult.run_id == run.id,
+                PeriodResult.agency_id == result.agency_id,
+                PeriodResult.duty_group == result.duty_group,
+            )
+            .group_by(PeriodResult.tier_before_quota)
+        ).all()
+        counts = dict(group)
+        good = counts.get(2, 0)
+        allowed = good * rules.quota_share
+        quota = {
+            "rated_good_in_group": good,
+            "excellent_before_quota": counts.get(1, 0),
+            "excellent_allowed": int(allowed // 1) if rules.quota_rounding == "down" else -int(-allowed // 1),
+            "demoted": result.demoted_by_quota,
+        }
     return {
         "run_id": run.id,
         "kind": str(run.kind),
@@ -520,4 +641,6 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
         "demoted_by_quota": result.demoted_by_quota,
         "disqualified": result.disqualified,
         "flags": result.flags,
+        "details": result.details,
+        "quota": quota,
     }

@@ -97,6 +97,8 @@ class ResultSchema(ma.Schema):
     demoted_by_quota = ma.fields.Boolean()
     disqualified = ma.fields.Boolean()
     flags = ma.fields.List(Text())
+    method = Text()
+    details = ma.fields.Dict(allow_none=True, metadata={"description": "decree-335: a, b, c (d, đ, e), W, products"})
 
 
 class ScoreLineSchema(ma.Schema):
@@ -142,6 +144,8 @@ class ExplanationSchema(ma.Schema):
     demoted_by_quota = ma.fields.Boolean()
     disqualified = ma.fields.Boolean()
     flags = ma.fields.List(Text())
+    details = ma.fields.Dict(allow_none=True)
+    quota = ma.fields.Dict(allow_none=True, metadata={"description": "how the quota was counted, for a tier-1 score"})
 
 
 class LeaveSchema(ma.Schema):
@@ -231,3 +235,57 @@ class StaffingQuerySchema(ma.Schema):
 
 class ExportQuerySchema(ma.Schema):
     format = Text(load_default="xlsx", validate=validate.OneOf(["xlsx"]))
+
+
+class ProductInSchema(ma.Schema):
+    official_id = ma.fields.UUID(required=True)
+    item_id = ma.fields.UUID(required=True)
+    month = ma.fields.Date(required=True, metadata={"description": "any day of the month"})
+    quantity = ma.fields.Decimal(load_default=1)
+    deadline = ma.fields.Date(load_default=None, allow_none=True)
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ProductsInSchema(ma.Schema):
+    products = ma.fields.List(
+        ma.fields.Nested(ProductInSchema), required=True, validate=validate.Length(min=1, max=2000)
+    )
+
+
+class ProductSchema(ma.Schema):
+    id = ma.fields.UUID()
+    official_id = ma.fields.UUID()
+    item_id = ma.fields.UUID()
+    month = ma.fields.Date()
+    quantity = Number()
+    deadline = ma.fields.Date(allow_none=True)
+    source = Text()
+    status = Text()
+    note = Text(allow_none=True)
+    quality_failures = ma.fields.Integer()
+    delays = ma.fields.Integer()
+    objective_failures = ma.fields.Integer()
+    assessments = ma.fields.List(ma.fields.Dict())
+    created_at = ma.fields.DateTime()
+
+
+class ProductQuerySchema(ma.Schema):
+    official_id = ma.fields.UUID()
+    month = ma.fields.Date()
+    status = Text(validate=validate.OneOf(["proposed", "assigned", "cancelled"]))
+
+
+class ProductIdsSchema(ma.Schema):
+    ids = ma.fields.List(ma.fields.UUID(), required=True, validate=validate.Length(min=1, max=2000))
+
+
+class AssessmentSchema(ma.Schema):
+    kind = Text(required=True, validate=validate.OneOf(["quality", "delay"]))
+    objective = ma.fields.Boolean(load_default=False, metadata={"description": "an objective cause: no deduction"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class UnitySchema(ma.Schema):
+    official_id = ma.fields.UUID(required=True)
+    month = ma.fields.Date(required=True)
+    unity = ma.fields.Decimal(required=True, metadata={"description": "criterion e: 1.0 or 0.5"})

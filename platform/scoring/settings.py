@@ -97,6 +97,17 @@ def save(document: dict, *, valid_from: date, by=None, origin: str | None = None
     current = version_on(valid_from)
     if current is not None and current.document == document and current.valid_from <= valid_from:
         return None
+    method_before = (current.document if current else DEFAULTS).get("scoring_method", DEFAULTS["scoring_method"])
+    method_after = document.get("scoring_method", method_before)
+    if method_after != method_before and valid_from.day != 1:
+        raise Invalid(
+            "Đổi phương pháp tính điểm chỉ từ ngày đầu của một tháng (ranh giới kỳ đánh giá).",
+            "The scoring method changes only from the first day of a month (a period boundary).",
+            fields={"valid_from": ["first day of a month"]},
+            code="method_change_mid_period",
+        )
+    if method_after not in ("hours", "decree-335"):
+        raise Invalid(fields={"scoring_method": ["hours or decree-335"]})
     later = db.session.scalars(select(SettingsVersion).where(SettingsVersion.valid_from >= valid_from)).all()
     for version in later:
         db.session.delete(version)
