@@ -228,6 +228,7 @@ def month_products(start: date, end: date) -> dict[uuid.UUID, list[tuple[engine.
     }
     versions = {view["item"].id: view["version"] for view in catalog.views(list(items.values()), start)}
     out: dict[uuid.UUID, list] = defaultdict(list)
+    unfinished: set[tuple] = set()
     for product in assigned:
         version = versions[product.item_id]
         unit_weight = engine.weight(version.norm_minutes, version.complexity_coefficient)
@@ -235,6 +236,8 @@ def month_products(start: date, end: date) -> dict[uuid.UUID, list[tuple[engine.
         completed = done[key] >= d(product.quantity)
         if completed:
             done[key] -= d(product.quantity)
+        else:
+            unfinished.add(key)
         out[product.official_id].append(
             (
                 engine.Product(
@@ -251,7 +254,9 @@ def month_products(start: date, end: date) -> dict[uuid.UUID, list[tuple[engine.
             )
         )
     for (official, item), left in done.items():
-        if left > 0:  # approved work beyond (or without) an assignment: its share of the weight
+        # Approved work beyond (or without) an assignment counts as unplanned, assigned and
+        # completed: its share of the weight. Work towards a product left unfinished does not.
+        if left > 0 and (official, item) not in unfinished:
             weight = unplanned_weight[(official, item)] * left / approved_quantity[(official, item)]
             out[official].append(
                 (

@@ -307,6 +307,10 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
             results.append(
                 {
                     **base,
+                    "own_task": None,
+                    "unit_score": None,
+                    "general_assumed": False,
+                    "demoted_by_quota": False,
                     "task": 0,
                     "general": 0,
                     "total": 0,
