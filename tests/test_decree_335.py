@@ -222,3 +222,26 @@ def test_switching_method_at_a_month_boundary_leaves_earlier_results_untouched(w
             scoring_settings.save({"scoring_method": "hours"}, valid_from=date(2025, 4, 15))
         assert refused.value.code == "method_change_mid_period"
         db.session.rollback()
+
+
+def test_a_decree_tenant_and_an_hours_tenant_side_by_side(w, tenant_b):
+    """Each explanation adds up to its score, in each tenant's own method."""
+    ids_b = build_org(tenant_b, "B", prefix="B-")
+    cat_b = build_catalog(tenant_b, ids_b, prefix="B-")
+    outcomes = {}
+    for tenant, ids, cat in ((w["tenant"], w["ids"], w), (tenant_b, ids_b, cat_b)):
+        with tenant_scope(tenant.id):
+            product(ids["clerk"], cat["item_b"], 10, quality_failures=2)
+            work(ids["clerk"], cat["item_b"], date(2025, 3, 4), 10)
+            run = runs.run_period("month", MARCH)
+            outcomes[tenant.slug] = runs.explain(run.id, ids["clerk"])
+            db.session.commit()
+    decree, hours = outcomes[w["slug"]], outcomes[tenant_b.slug]
+    assert (decree["method"], hours["method"]) == ("decree-335", "hours")
+    details = decree["details"]
+    # a = 1, b = 1 - 2 × 0.25 = 0.5, c = 1: task = 70 × 2.5 / 3
+    assert abs(float(decree["task"]) - 70 * (details["a"] + details["b"] + details["c"]) / 3) < 0.001
+    assert decree["task"] == Decimal("58.333") and decree["total"] == decree["general"] + decree["task"]
+    assert details["b"] == 0.5  # two failed assessments: 50 % of the quality points
+    assert hours["lines_sum"] == hours["points"] == 9  # 10 units × 0.9 ("good"); the assignment does not count
+    assert hours["total"] == hours["general"] + hours["task"]
