@@ -1,11 +1,13 @@
-"""The embedded demo: tenants from tenants/*/tenant.yaml, a few accounts, and their API tokens.
+"""The embedded demo: tenants from tenants/*/tenant.yaml, a few accounts, and their API tokens;
+in Khánh Hòa, two weeks of Sở Nội vụ's work logs, so the pages have something to show and review.
 
 Idempotent: a tenant that exists is left as it is.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -21,6 +23,9 @@ from kpi_platform.org import service as org
 from kpi_platform.org.models import OrgUnit
 from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.worklog import calendar
+from kpi_platform.worklog import service as worklog
+from kpi_platform.worklog.models import WorkEntry
 
 DEMO_TOKEN_DAYS = 365
 
@@ -212,6 +217,85 @@ def seed_catalog(committee, drafter, agency_head) -> None:
     db.session.commit()
 
 
+# Sở Nội vụ's people whose days are seeded (staff code -> what they log); Nguyễn Văn A (KH0001)
+# reviews all of them but Mai Thị Uyên, whom Trần Thị Bình reviews as head of her division.
+DEMO_LOGGERS = {
+    "KH0002": "TP",  # Trần Thị Bình
+    "KH0003": "CV",  # Lê Văn Cường
+    "KH0004": "CV",  # Phạm Thị Dung: seldom gives a document number (an anomaly flag)
+    "KH0017": "LD-SO",  # Đinh Văn Toàn
+    "KH0018": "TP",  # Mai Thị Uyên
+    "KH0019": "CV",  # Tôn Nữ Vân
+    "KH0020": "CV",  # Châu Văn Xuân: turns to high-value items lately (an anomaly flag)
+}
+# What a day of each position is made of: (item code, smallest and largest quantity).
+DEMO_DAY_ITEMS = {
+    "CV": (("B-03", 4, 12), ("B-01", 1, 3), ("B-05", 1, 1), ("B-02", 1, 1), ("C-SNV-02", 1, 2), ("D-01", 1, 1)),
+    "TP": (("A-01", 1, 1), ("A-03", 3, 8), ("B-01", 1, 2), ("B-05", 1, 1), ("B-04", 1, 1)),
+    "LD-SO": (("A-01", 1, 1), ("A-02", 1, 1), ("A-03", 5, 15), ("B-05", 1, 1)),
+}
+DEMO_DAYS = 10  # working days seeded before today at least (the whole month so far when it has more)
+DEMO_RETURN_REASON = "Số văn bản không khớp với hệ thống quản lý văn bản; kiểm tra lại số, ký hiệu."
+
+
+def seed_work(today: date) -> None:
+    """Sở Nội vụ's work on the working days of the month before `today` (at least the last ten),
+    logged and submitted through the work-log service and reviewed by their reviewers: approved,
+    except the last day's (waiting in Nguyễn Văn A's queue) and one of Lê Văn Cường's, returned
+    with a reason. Tôn Nữ Vân forgot a day (a gap on the team's page). Today is left empty."""
+    if db.session.scalar(select(WorkEntry.id).limit(1)) is not None:
+        return
+    officials = {
+        o.staff_code: o
+        for o in db.session.scalars(select(org.Official).where(org.Official.staff_code.in_(DEMO_LOGGERS)))
+    }
+    items = dict(db.session.execute(select(CatalogItem.code, CatalogItem.id)).all())
+    norms = {code: norm for code, _, _, _, norm, _ in DEMO_ITEMS}
+    if len(officials) != len(DEMO_LOGGERS) or not all(code in items for code, *_ in DEMO_ITEMS):
+        return  # not the demo's own org and catalog (a pack was loaded instead)
+    head = identity.find_principal_by_email("nguyen.van.a@khanh-hoa.demo")
+    division_head = identity.find_principal_by_email("tran.thi.binh@khanh-hoa.demo")
+    days = calendar.working_days(today - timedelta(days=DEMO_DAYS * 2 + 14), today - timedelta(days=1))[-DEMO_DAYS:]
+    days = sorted(set(days) | set(calendar.working_days(today.replace(day=1), today - timedelta(days=1))))
+    chance = random.Random(2025)  # noqa: S311 - sample data, not security
+    number = 100
+    decisions: dict[str, list[dict]] = {"head": [], "division_head": []}
+    for index, day in enumerate(days):
+        for code, position in DEMO_LOGGERS.items():
+            official = officials[code]
+            if code == "KH0019" and index == len(days) - 3:
+                continue  # a day with nothing logged
+            choices = list(DEMO_DAY_ITEMS[position])
+            chance.shuffle(choices)
+            if code == "KH0020" and index >= len(days) - 4:  # the shift to high-value items
+                choices = [("C-SNV-01", 1, 1), ("B-03", 2, 4)]
+            minutes, logged = 0, []
+            for item_code, low, high in choices:
+                quantity = chance.randint(low, high)
+                if minutes + norms[item_code] * quantity > 480:
+                    continue
+                minutes += norms[item_code] * quantity
+                number += 1
+                evidence = None if code == "KH0004" and number % 4 else f"{number}/SNV-VP"
+                logged.append(
+                    worklog.log_work(
+                        official.id, day, items[item_code], quantity, evidence_ref=evidence, submit=True, by=None
+                    )
+                )
+            if index == len(days) - 1:
+                continue  # yesterday's work waits for review
+            reviewer = "division_head" if code == "KH0018" else "head"
+            for entry in logged:
+                if code == "KH0003" and index == len(days) - 2 and entry is logged[0]:
+                    decisions[reviewer].append({"id": entry.id, "decision": "return", "reason": DEMO_RETURN_REASON})
+                else:
+                    quality = "excellent" if chance.random() < 0.25 else "good"
+                    decisions[reviewer].append({"id": entry.id, "decision": "approve", "quality": quality})
+    worklog.review(head, decisions["head"], today=today)
+    worklog.review(division_head, decisions["division_head"], today=today)
+    db.session.commit()
+
+
 def seed(token_file: Path) -> list[str]:
     """Create the demo tenants and accounts; write fresh tokens to token_file; return its lines."""
     lines = []
@@ -244,6 +328,7 @@ def seed(token_file: Path) -> list[str]:
                     drafter=find("admin@khanh-hoa.demo"),
                     agency_head=find("nguyen.van.a@khanh-hoa.demo"),
                 )
+                seed_work(tenancy.local_today(tenant))
     token_file.parent.mkdir(parents=True, exist_ok=True)
     header = "# Demo API tokens (send as 'Authorization: Bearer <token>'); regenerated at each start.\n"
     token_file.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")

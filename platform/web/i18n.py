@@ -7,10 +7,12 @@ translated to English in translations/en (make translations refreshes the catalo
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Flask, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
 from kpi_platform.identity.roles import role_name
@@ -49,6 +51,27 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
+def language_url(language: str) -> str:
+    """This page in another language, keeping what it was asked with (a form's result goes back to
+    the page the form is on)."""
+    if request.method != "GET":
+        return "?" + urlencode({"lang": language})
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", language)])
+
+
+def number(value, places: int = 2) -> str:
+    """1234.5 -> "1.234,5" in Vietnamese, "1,234.5" in English; at most `places` decimals."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0." + "#" * places if places else "#,##0")
+
+
+def hours(minutes) -> str:
+    """Minutes shown as hours: 90 -> "1,5"."""
+    return number(Decimal(str(minutes or 0)) / 60, 2)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -60,6 +83,9 @@ def init_app(app: Flask) -> None:
     app.before_request(remember_language)
     app.jinja_env.globals.update(
         current_language=current_language,
+        language_url=language_url,
+        number=number,
+        hours=hours,
         format_date=format_date,
         format_datetime=format_datetime,
         role_name=lambda role: role_name(role, current_language()),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, send_from_directory, url_for
 from flask_wtf.csrf import CSRFError
-from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
 from kpi_platform.context import SYSTEM_TENANT_SLUG
@@ -14,11 +15,13 @@ from kpi_platform.identity.auth import LoginRequired, page, public
 from kpi_platform.identity.roles import role_name
 from kpi_platform.org import service as org
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.web import admin_pages, official_pages, review_pages  # noqa: F401 (their routes join bp)
+from kpi_platform.web.blueprint import bp, swagger_ui
+from kpi_platform.web.common import home_endpoint, nav_links
 from kpi_platform.web.i18n import current_language
 
-bp = Blueprint("web", __name__, template_folder="templates")
-# Swagger UI's files are served locally, so /api/docs works without internet access.
-swagger_ui = Blueprint("swagger_ui", __name__, static_folder=swagger_ui_path, static_url_path="/api/swagger-ui")
+__all__ = ["bp", "register_pages", "swagger_ui"]
+STATIC = Path(__file__).parent / "static"
 
 
 @bp.app_context_processor
@@ -28,7 +31,21 @@ def page_context() -> dict:
     return {
         "tenant": tenant if tenant is not None and tenant.slug != SYSTEM_TENANT_SLUG else None,
         "principal": g.get("principal"),
+        "nav_links": nav_links,
     }
+
+
+# The pages' own style sheet and script. Fixed routes (no path parameter): nothing else is served.
+@bp.get("/assets/pages.css")
+@public
+def stylesheet():
+    return send_from_directory(STATIC, "pages.css", max_age=3600)
+
+
+@bp.get("/assets/pages.js")
+@public
+def script():
+    return send_from_directory(STATIC, "pages.js", max_age=3600)
 
 
 @bp.get("/")
@@ -46,7 +63,7 @@ def index():
 @bp.get("/t/<tenant>/")
 @page()
 def tenant_home():
-    return redirect(url_for("web.me"))
+    return redirect(url_for(home_endpoint()))
 
 
 @bp.get("/t/<tenant>/me")
