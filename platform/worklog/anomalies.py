@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
-from kpi_platform.catalog.models import CatalogItemVersion
+from kpi_platform.catalog.models import CatalogItemVersion, VersionState
 from kpi_platform.db import db
 from kpi_platform.org.models import Assignment
 from kpi_platform.org.service import active_on
@@ -119,7 +119,7 @@ def flags_for(entries: list[WorkEntry], today: date, *, day_minutes: int = 480) 
         Decimal(str(n))
         for n in db.session.scalars(
             select(CatalogItemVersion.norm_minutes * CatalogItemVersion.complexity_coefficient).where(
-                CatalogItemVersion.valid_to.is_(None)
+                CatalogItemVersion.state == VersionState.approved, active_on(CatalogItemVersion, today)
             )
         )
     )

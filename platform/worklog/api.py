@@ -72,7 +72,8 @@ def views(entries: list[WorkEntry], *, flags: bool = False) -> list[dict]:
         ).all()
     )
     day = today()
-    found = anomalies.flags_for(entries, day) if flags else {}
+    found = anomalies.flags_for(entries, day, day_minutes=service.Rules.on(day).day_minutes) if flags else {}
+    cutoff = service.escalation_cutoff(day)
     out = []
     for entry in entries:
         item = items[entry.item_version_id]
@@ -84,7 +85,7 @@ def views(entries: list[WorkEntry], *, flags: bool = False) -> list[dict]:
                 "norm_minutes": item.norm_minutes,
                 "standard_minutes": Decimal(str(item.norm_minutes)) * Decimal(str(entry.quantity)),
                 "official_name": names.get(entry.official_id),
-                "escalated": service.escalated(entry, day) if entry.submitted_at else False,
+                "escalated": service.escalated(entry, cutoff),
                 "flags": found.get(entry.id, []),
             }
         )

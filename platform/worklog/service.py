@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
 
@@ -25,6 +26,7 @@ from kpi_platform.db import db, utcnow
 from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
 from kpi_platform.org import service as org
 from kpi_platform.scoring import settings as scoring_settings
+from kpi_platform.tenancy import service as tenancy
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog.models import ClosedPeriod, EntrySource, EntryState, WorkEntry
 
@@ -49,6 +51,7 @@ class Rules:
     days_back: int
     cap_minutes: int  # on a working day
     overtime_minutes: int  # the cap on a day off
+    day_minutes: int  # a standard working day
 
     @classmethod
     def on(cls, day: date) -> Rules:
@@ -56,6 +59,7 @@ class Rules:
         logging, weights = settings["logging"], settings["weights"]
         overtime = int(logging.get("overtime_minutes_per_day", 120))
         return cls(
+            day_minutes=int(Decimal(str(weights.get("flag_hours_per_day", weights.get("hours_per_day", 8)))) * 60),
             days_back=int(logging.get("days_back", 5)),
             cap_minutes=int(Decimal(str(weights.get("hours_per_day", 8))) * 60) + overtime,
             overtime_minutes=overtime,
@@ -318,8 +322,8 @@ def submit(official_id: uuid.UUID, entry_ids: list[uuid.UUID]) -> list[WorkEntry
             code="not_editable",
             fields={"ids": wrong},
         )
-    for entry in entries:
-        _refuse_closed(entry.work_date)
+    for month in {month_of(entry.work_date) for entry in entries}:
+        _refuse_closed(month)
     now = utcnow()
     for entry in entries:
         entry.state, entry.submitted_at = EntryState.submitted, now
@@ -383,8 +387,7 @@ def review_queue(principal, today: date, *, official_id=None, date_from=None, da
     reviewees, units = reviewer_scope(principal, today)
     conditions = [WorkEntry.official_id.in_(reviewees)] if reviewees else []
     if units:
-        delay = int(scoring_settings.settings_on(today)["review"].get("escalate_after_days", 3))
-        cutoff = _working_days_before(today, delay)
+        cutoff = escalation_cutoff(today)
         subtree = set()
         for unit_id in units:
             subtree.update(org.subtree_id_list(unit_id, today))
@@ -406,16 +409,18 @@ def review_queue(principal, today: date, *, official_id=None, date_from=None, da
     return stmt
 
 
-def escalated(entry: WorkEntry, today: date) -> bool:
+def escalation_cutoff(today: date) -> datetime:
+    """Entries submitted before this moment are overdue: the start, in the tenant's time zone, of
+    the day `review.escalate_after_days` working days before `today`."""
     delay = int(scoring_settings.settings_on(today)["review"].get("escalate_after_days", 3))
-    return entry.state == EntryState.submitted and entry.submitted_at < _working_days_before(today, delay)
+    days = calendar.working_days(today - timedelta(days=delay * 3 + 14), today - timedelta(days=1))
+    day = days[-delay] if delay and len(days) >= delay else today
+    zone = ZoneInfo(tenancy.get_tenant(require_tenant_id()).time_zone)
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
-def _working_days_before(today: date, count: int):
-    """The start (UTC midnight) of the day `count` working days before `today`."""
-    days = calendar.working_days(today - timedelta(days=count * 3 + 14), today - timedelta(days=1))
-    day = days[-count] if count and len(days) >= count else today
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def escalated(entry: WorkEntry, cutoff: datetime) -> bool:
+    return entry.state == EntryState.submitted and entry.submitted_at is not None and entry.submitted_at < cutoff
 
 
 def _quality_codes(day: date) -> list[str]:
