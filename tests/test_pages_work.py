@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support import build_catalog, build_org
 
 from kpi_platform.catalog import service as catalog
@@ -189,7 +189,7 @@ def test_a_returned_entry_shows_its_reason_and_is_fixed_and_submitted_again(clie
     assert "Bị trả lại" in page and "Sai số văn bản." in page and "Lý do trả lại" in page
     edit = text(client.get(f"/t/{w['slug']}/entries/{entry_id}/edit"))
     assert "Người đánh giá trả lại với lý do" in edit and "Sai số văn bản." in edit
-    assert "Lưu và gửi duyệt lại" in edit
+    assert "Lưu và gửi duyệt lại" in edit and f'value="{w["item_b"]}" selected' in edit  # its own item chosen
     r = client.post(
         f"/t/{w['slug']}/entries/{entry_id}/edit",
         data={"csrf_token": csrf_of(edit), "quantity": "2", "evidence_ref": "21/SNV", "action": "submit"},
@@ -256,9 +256,16 @@ def test_the_reviewer_approves_many_at_once_and_returns_one_with_its_reason(clie
 def test_the_queue_shows_anomaly_flags_with_their_reasons_and_leaves_flagged_entries_unticked(client, w):
     for n in range(12):  # many entries without evidence in the last 30 days
         log(w, day=calendar.working_days(w["today"] - timedelta(days=25), w["today"])[n % 5])
+    with tenant_scope(w["tenant"].id):  # one of them submitted long ago: overdue
+        old = entries(w)[0]
+        db.session.execute(
+            update(WorkEntry).where(WorkEntry.id == old.id).values(submitted_at=old.submitted_at - timedelta(days=20))
+        )
+        db.session.commit()
     sign_in(client, w["tenant"], w["director"])
     page = text(client.get(f"/t/{w['slug']}/review"))
     assert "Cảnh báo" in page and "không có văn bản chứng minh" in page and "có cảnh báo" in page
+    assert page.count("Quá hạn duyệt") == 1
     assert page.count('name="approve"') == 12 and page.count(" checked") == 0
     english = text(client.get(f"/t/{w['slug']}/review?lang=en"))
     assert "have no evidence" in english and "Review work" in english

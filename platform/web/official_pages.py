@@ -26,7 +26,6 @@ from kpi_platform.web.common import (
     today,
 )
 from kpi_platform.worklog import service as worklog
-from kpi_platform.worklog.api import views as entry_views
 
 
 def _chosen_day(text: str | None, now: date) -> date:
@@ -48,7 +47,7 @@ def _today_page(official, day: date, *, error: str | None = None, form=None, sta
         summary=worklog.day_summary(official.id, day),
         entries=entries,
         editable=[e for e in entries if e["state"] in worklog.EDITABLE],
-        returned=[e for e in reads.returned_entries(official.id) if e["work_date"] != day],
+        returned=[e for e in reads.returned_entries(official.id, now) if e["work_date"] != day],
         choices=choices,
         matching=matching,
         q=q,
@@ -116,7 +115,7 @@ def log_work():
     except DomainError as error:
         db.session.rollback()
         return _today_page(official, day, error=message_of(error), form=form, status=422)
-    view = entry_views([entry])[0]
+    view = reads.entry_views([entry], now)[0]
     if submit:
         flash(_("Đã ghi và gửi duyệt: %(item)s.", item=f"{view['item_code']} {view['item_name']}"), "ok")
     else:
@@ -156,7 +155,7 @@ def _own_entry(official, work_entry_id: uuid.UUID):
 
 
 def _edit_page(official, entry, *, error: str | None = None, form=None, status: int = 200):
-    view = entry_views([entry])[0]
+    view = reads.entry_views([entry], today())[0]
     choices, _matching = reads.item_choices(official.id, entry.work_date, every=True)
     return render_template("entry_edit.html", entry=view, choices=choices, error=error, form=form or {}), status
 

@@ -13,20 +13,74 @@ from itertools import groupby
 from sqlalchemy import and_, func, select
 
 from kpi_platform.catalog import job_descriptions
+from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.vietnamese import fold, sort_key
 from kpi_platform.scoring import projection
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.models import Leave
-from kpi_platform.worklog import calendar
+from kpi_platform.worklog import anomalies, calendar
 from kpi_platform.worklog import service as worklog
-from kpi_platform.worklog.api import views as entry_views
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
 USAGE_DAYS = 90  # "most used" looks this far back
 SHOWN_WITHOUT_SEARCH = 12
 QUEUE_LIMIT = 600  # a page of the queue; the rest waits for the next one
+
+
+# ---------------------------------------------------------------- entries as the pages show them
+
+
+def entry_views(entries: list[WorkEntry], today: date, *, flags: bool = False) -> list[dict]:
+    """Entries with their item, standard time, official's name, and (if asked) anomaly flags and
+    whether they were escalated: a fixed number of queries, whatever the number of entries."""
+    if not entries:
+        return []
+    items = {
+        row.id: row
+        for row in db.session.execute(
+            select(CatalogItemVersion.id, CatalogItem.code, CatalogItemVersion.name_vi, CatalogItemVersion.norm_minutes)
+            .join(
+                CatalogItem,
+                and_(
+                    CatalogItem.tenant_id == CatalogItemVersion.tenant_id, CatalogItem.id == CatalogItemVersion.item_id
+                ),
+            )
+            .where(CatalogItemVersion.id.in_({e.item_version_id for e in entries}))
+        )
+    }
+    names = dict(
+        db.session.execute(
+            select(org.Official.id, org.Official.full_name).where(org.Official.id.in_({e.official_id for e in entries}))
+        ).all()
+    )
+    found = anomalies.flags_for(entries, today, day_minutes=worklog.Rules.on(today).day_minutes) if flags else {}
+    cutoff = worklog.escalation_cutoff(today) if flags else None  # once, not per entry
+    views = []
+    for entry in entries:
+        item = items[entry.item_version_id]
+        views.append(
+            {
+                "id": entry.id,
+                "official_id": entry.official_id,
+                "official_name": names.get(entry.official_id),
+                "work_date": entry.work_date,
+                "state": entry.state,
+                "item_id": entry.item_id,
+                "item_code": item.code,
+                "item_name": item.name_vi,
+                "quantity": entry.quantity,
+                "standard_minutes": Decimal(str(item.norm_minutes)) * Decimal(str(entry.quantity)),
+                "evidence_ref": entry.evidence_ref,
+                "evidence_url": entry.evidence_url,
+                "note": entry.note,
+                "return_reason": entry.return_reason,
+                "flags": found.get(entry.id, []),
+                "escalated": cutoff is not None and worklog.escalated(entry, cutoff),
+            }
+        )
+    return views
 
 
 # ---------------------------------------------------------------- the official's items
@@ -69,13 +123,13 @@ def item_choices(
 
 def day_entries(official_id: uuid.UUID, day: date) -> list[dict]:
     entries = db.session.scalars(worklog.entries_of([official_id], date_from=day, date_to=day)).all()
-    return entry_views(list(reversed(entries)))  # in the order they were logged
+    return entry_views(entries, day)  # in the order they were logged
 
 
-def returned_entries(official_id: uuid.UUID) -> list[dict]:
+def returned_entries(official_id: uuid.UUID, today: date) -> list[dict]:
     """Every returned entry of the official, whatever its day: each waits for a fix."""
     entries = db.session.scalars(worklog.entries_of([official_id], state=EntryState.returned)).all()
-    return entry_views(entries)
+    return entry_views(entries, today)
 
 
 def recent_days(today: date) -> list[date]:
@@ -109,7 +163,7 @@ def review_groups(principal, today: date) -> tuple[list[dict], int]:
     stmt = stmt.join(
         org.Official, and_(org.Official.tenant_id == WorkEntry.tenant_id, org.Official.id == WorkEntry.official_id)
     ).order_by(org.Official.sort_key, WorkEntry.work_date, WorkEntry.submitted_at, WorkEntry.id)
-    entries = entry_views(db.session.scalars(stmt.limit(QUEUE_LIMIT)).all(), flags=True)
+    entries = entry_views(db.session.scalars(stmt.limit(QUEUE_LIMIT)).all(), today, flags=True)
     groups = []
     for official_id, rows in groupby(entries, key=lambda e: e["official_id"]):
         rows = list(rows)

@@ -48,6 +48,12 @@ def script():
     return send_from_directory(STATIC, "pages.js", max_age=3600)
 
 
+@bp.get("/assets/favicon.svg")
+@public
+def favicon():
+    return send_from_directory(STATIC, "favicon.svg", max_age=86400)
+
+
 @bp.get("/")
 @public
 def index():
