@@ -342,7 +342,9 @@ def main() -> int:
             print("In a browser (chromium, loopback):")
             print(f"  clicks: {browser['clicks']} ({figures['flagged']} ticks on flagged entries after reading them, "
                   f"1 to open “Trả lại…”, 1 on “Duyệt các mục đã chọn”) + typing one reason")  # fmt: skip
-            print(f"  requests: {len(browser['requests'])} in all, {len(pages)} for pages: " + ", ".join(pages))
+            assets = len(browser["requests"]) - len(pages)
+            shown = ", ".join(f"{r.split()[0]} …/{r.rsplit('/', 1)[1]}" for r in pages)
+            print(f"  requests: {len(pages)} for pages ({shown}) + {assets} for the style sheet, script and icon")
             print(f"  queue on screen after {browser['open_ms']:.0f} ms; whole review done in "
                   f"{browser['total_ms']:.0f} ms of machine time ({browser['confirmation']})")  # fmt: skip
         else:

@@ -388,3 +388,14 @@ def test_each_person_lands_on_their_work_and_sees_only_their_own(client, w, tena
     assert r.status_code == 400
     with tenant_scope(w["tenant"].id):
         assert catalog.get_item(w["item_b"]).code == "B-001"
+
+
+def test_my_month_says_so_when_the_province_scores_assigned_products(client, w):
+    from kpi_platform.scoring import settings as scoring_settings  # noqa: PLC0415
+
+    with tenant_scope(w["tenant"].id):
+        scoring_settings.save({"scoring_method": "decree-335"}, valid_from=w["today"].replace(day=1))
+        db.session.commit()
+    sign_in(client, w["tenant"], w["clerk"])
+    page = text(client.get(f"/t/{w['slug']}/month"))
+    assert "theo sản phẩm được giao (Nghị định 335/2025/NĐ-CP)" in page and "Tháng của tôi" in page

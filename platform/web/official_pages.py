@@ -243,6 +243,7 @@ def month():
         now=now,
         ratings=reads.rating_names(result["month"]),
         task_max=reads.task_max(result["month"]),
+        method=reads.scoring_method(result["month"]),
         qualities={level["code"]: level for level in reads.quality_levels(result["month"])[0]},
         previous=previous.strftime("%Y-%m"),
         following=None if day >= now else (result["month"] + timedelta(days=32)).strftime("%Y-%m"),

@@ -144,6 +144,10 @@ def quality_levels(day: date) -> tuple[list[dict], str]:
     return settings["quality"], settings["review"].get("default_quality", "good")
 
 
+def scoring_method(day: date) -> str:
+    return scoring_settings.settings_on(day).get("scoring_method", "hours")
+
+
 def task_max(day: date) -> Decimal:
     return Decimal(str(scoring_settings.settings_on(day)["weights"].get("task_max", 70)))
 
