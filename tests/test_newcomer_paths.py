@@ -3,14 +3,17 @@ HTTP, and the operator CLI against PostgreSQL."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -248,3 +251,30 @@ def test_a_province_created_from_its_pack_can_be_signed_into(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def _dev_login(base: str, name: str):
+    """A browser-like client (cookies, redirects) signed in through the demo's development login."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page = opener.open(f"{base}/t/khanh-hoa/dev-login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    row = re.search(re.escape(name) + r'<br>.*?name="principal_id" value="([^"]+)">\s*<input type="hidden" name="next" '
+                    r'value="([^"]*)"', page, re.S)  # fmt: skip
+    body = urllib.parse.urlencode({"csrf_token": token, "principal_id": row.group(1), "next": row.group(2)}).encode()
+    with opener.open(f"{base}/t/khanh-hoa/dev-login", data=body, timeout=10) as response:
+        return opener, response.geturl(), response.read().decode()
+
+
+@pytest.mark.sqlite
+def test_demo_opens_on_the_work_pages_with_work_to_review_on_sqlite(demo_server):
+    base, _, _ = demo_server
+    assert "Thử cả vòng công việc trong một phút" in _get(f"{base}/")[1]
+    _, url, page = _dev_login(base, "Nguyễn Văn A")  # heads Sở Nội vụ: yesterday's work waits for him
+    assert url.endswith("/t/khanh-hoa/review") and "đang chờ bạn duyệt" in page and "Cảnh báo" in page
+    assert "Lê Văn Cường" in page and "Châu Văn Xuân" in page
+    official, url, page = _dev_login(base, "Lê Văn Cường")
+    assert url.endswith("/t/khanh-hoa/today") and "Bị trả lại, cần sửa" in page and "Lý do" in page
+    month = official.open(f"{base}/t/khanh-hoa/month", timeout=10).read().decode()
+    assert "Xếp loại dự kiến" in month and "Đã duyệt" in month
+    _, url, page = _dev_login(base, "Quản trị viên tỉnh")
+    assert url.endswith("/t/khanh-hoa/rollout") and "Lộ trình triển khai" in page
