@@ -637,7 +637,7 @@ def run(n: int, entries: int, allowed_requests: int, search_runs: int, export_ru
                 version = job_descriptions.allowed_version(me_id, changed, day)
                 _check(version is not None and version.number == number, f"allowed_version on {day}")
             approved = db.session.scalar(
-                select(func.count()).select_from(catalog.search(AS_OF, status="approved").subquery())
+                select(func.count()).select_from(catalog.search(day=AS_OF, status="approved").subquery())
             )
             _check(approved == 5000, f"{approved} approved items, expected 5000")
             _check(len(export.approved_rows(AS_OF)) == 5000, "export.approved_rows")
