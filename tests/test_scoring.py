@@ -268,6 +268,14 @@ def test_closing_a_month_scores_it_and_the_api_explains_and_exports(client, w, m
     assert other.status_code == 404  # an official reads their own results only
     results = client.get(f"{base}/scoring/runs/{run['id']}/results", headers=w["admin"].headers).json
     assert results[0]["full_name"] == "Trần Thị Bình" and results[0]["total"] == 65
+    unit = client.get(f"{base}/scoring/runs/{run['id']}/units/{ids['agency']}", headers=w["admin"].headers).json
+    assert (unit["unit_code"], unit["people"], unit["rated"]) == ("SNV", 2, 2)  # the director and the clerk
+    # The director logged nothing: half of 0, half of 70 × the members' 65 %: 22.75, + 30 assumed.
+    assert [m["total"] for m in unit["members"]] == [65, 52.75] and unit["tiers"] == {"3": 2}
+    assert unit["average_total"] == (65 + 52.75) / 2
+    assert (
+        client.get(f"{base}/scoring/runs/{run['id']}/units/{ids['agency']}", headers=clerk.headers).status_code == 403
+    )
     sheet = load_workbook(
         io.BytesIO(client.get(f"{base}/scoring/runs/{run['id']}/export", headers=w["admin"].headers).data)
     ).active

@@ -217,6 +217,26 @@ class Explanation(MethodView):
         return runs.explain(run_id, official_id)
 
 
+@blp.route("/scoring/runs/<uuid:run_id>/units/<uuid:unit_id>")
+class UnitExplanation(MethodView):
+    @access(*READERS, Role.unit_head)
+    @blp.response(200, s.UnitExplanationSchema)
+    def get(self, run_id, unit_id):
+        """A unit's results: its people's totals and tiers, the average, the tiers' counts, its KPI lines"""
+        run = runs.get_run(run_id)
+        principal = current_principal()
+        if not principal.has_any_role({str(r) for r in READERS}):
+            own = _own_official_id()
+            headed = {u.id for u in org.units_headed_by(own, run.end - timedelta(days=1))} if own else set()
+            if not any(unit_id in org.subtree_id_list(u, run.end - timedelta(days=1)) for u in headed):
+                raise NotFound()
+        out = runs.explain_unit(run_id, unit_id)
+        out["members"] = _named(out["members"], run)
+        if out["kpi"]:
+            out["kpi"] = scoring_settings.plain(out["kpi"])
+        return out
+
+
 @blp.route("/scoring/me")
 class MyResults(MethodView):
     @access()

@@ -648,3 +648,38 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
         "details": result.details,
         "quota": quota,
     }
+
+
+def explain_unit(run_id: uuid.UUID, unit_id: uuid.UUID) -> dict:
+    """A unit's side of a run: the people of its subtree with their totals and tiers, the average,
+    how many fall in each tier, and its organisational KPI lines when it has them."""
+    run = get_run(run_id)
+    last_day = run.end - timedelta(days=1)
+    view = org.unit_as_of(unit_id, last_day)
+    units = org.subtree_id_list(unit_id, last_day)
+    members = db.session.scalars(
+        select(PeriodResult)
+        .where(PeriodResult.run_id == run.id, PeriodResult.unit_id.in_(units))
+        .order_by(PeriodResult.total.desc(), PeriodResult.official_id)
+    ).all()
+    rated = [m for m in members if m.tier]
+    tiers: dict[int, int] = defaultdict(int)
+    for member in rated:
+        tiers[member.tier] += 1
+    kpi_detail = kpi.scores(run.kind, run.start).get(unit_id) if run.kind != PeriodKind.year else None
+    return {
+        "run_id": run.id,
+        "unit_id": unit_id,
+        "unit_code": view.code,
+        "unit_name": view.name_vi,
+        "people": len(members),
+        "rated": len(rated),
+        "average_total": engine.rounded(sum((d(m.total) for m in rated), Decimal(0)) / len(rated), "0.001")
+        if rated
+        else None,
+        "tiers": {str(tier): count for tier, count in sorted(tiers.items())},
+        "demoted_by_quota": sum(1 for m in members if m.demoted_by_quota),
+        "disqualified": sum(1 for m in members if m.disqualified),
+        "kpi": kpi_detail,
+        "members": members,
+    }

@@ -289,3 +289,18 @@ class UnitySchema(ma.Schema):
     official_id = ma.fields.UUID(required=True)
     month = ma.fields.Date(required=True)
     unity = ma.fields.Decimal(required=True, metadata={"description": "criterion e: 1.0 or 0.5"})
+
+
+class UnitExplanationSchema(ma.Schema):
+    run_id = ma.fields.UUID()
+    unit_id = ma.fields.UUID()
+    unit_code = Text()
+    unit_name = Text()
+    people = ma.fields.Integer()
+    rated = ma.fields.Integer()
+    average_total = Number(allow_none=True)
+    tiers = ma.fields.Dict(keys=Text(), values=ma.fields.Integer())
+    demoted_by_quota = ma.fields.Integer()
+    disqualified = ma.fields.Integer()
+    kpi = ma.fields.Dict(allow_none=True)
+    members = ma.fields.List(ma.fields.Nested(ResultSchema))
