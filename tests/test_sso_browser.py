@@ -118,7 +118,7 @@ def test_an_official_signs_in_with_the_province_sso_and_sees_who_they_are(client
     assert query["redirect_uri"] == [callback_uri(tenant_a)] and query["client_id"] == ["kpi-a"]
 
     r = client.get(local(authorize(idp_a, "sub-binh", url=authorization)))
-    assert r.status_code == 302 and r.headers["Location"] == f"/t/{tenant_a.slug}/me"
+    assert r.status_code == 302 and r.headers["Location"] == f"/t/{tenant_a.slug}/"  # then their work page
     page = client.get(f"/t/{tenant_a.slug}/me").get_data(as_text=True)
     assert "Trần Thị Bình A" in page and "NV002" in page
     assert "Phòng Tổ chức A" in page and "Chuyên viên A" in page  # unit and position today
@@ -147,7 +147,7 @@ def test_once_linked_the_sub_alone_finds_the_person(client, world, tenant_a, idp
         db.session.commit()
     other_browser = client.application.test_client()
     r = sign_in(other_browser, tenant_a, idp_a, "sub-binh")
-    assert r.status_code == 302 and r.headers["Location"].endswith("/me")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/t/{tenant_a.slug}/")
 
 
 def test_the_admin_sees_the_link_and_can_undo_it(client, world, tenant_a, idp_a):
@@ -172,7 +172,11 @@ def test_the_page_asked_for_is_where_sign_in_lands(client, world, tenant_a, idp_
     assert r.status_code == 302 and r.headers["Location"] == f"/t/{tenant_a.slug}/login?next=/t/{tenant_a.slug}/me"
     assert sign_in(client, tenant_a, idp_a, "sub-binh", f"/t/{tenant_a.slug}/me").headers["Location"].endswith("/me")
     # An address outside the tenant's pages is never followed.
-    assert sign_in(client, tenant_a, idp_a, "sub-binh", "https://evil.example/").headers["Location"].endswith("/me")
+    assert (
+        sign_in(client, tenant_a, idp_a, "sub-binh", "https://evil.example/")
+        .headers["Location"]
+        .endswith(f"/t/{tenant_a.slug}/")
+    )
 
 
 def test_two_provinces_sign_their_officials_in_side_by_side(app, world, tenant_a, tenant_b, idp_a, idp_b):

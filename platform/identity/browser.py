@@ -113,11 +113,12 @@ def _begin_session(tenant, principal: Principal, *, method: str, id_token: str |
 
 
 def _safe_next(tenant, target: str | None) -> str:
-    """Only a path inside this tenant's pages; anything else goes to the who-am-I page."""
+    """Only a path inside this tenant's pages; anything else goes to the tenant's home, which sends
+    each person to their work page (reviewers to the queue, officials to their day …)."""
     prefix = f"/t/{tenant.slug}/"
     if target and target.startswith(prefix) and "//" not in target and "\\" not in target:
         return target
-    return url_for("web.me", tenant=tenant.slug)
+    return url_for("web.tenant_home", tenant=tenant.slug)
 
 
 # ---------------------------------------------------------------- the tenant's OIDC client
