@@ -652,7 +652,7 @@ def run(n: int, log_days: int, events: int, month_entries: int, backlog_runs: in
         task_postrun.disconnect(task_ends)
         with tenant_scope(tid):
             for k, (name, ms, statements, sql_ms, (args, retval)) in enumerate(tasks):
-                run = db.session.get(PeriodRun, (tid, uuid.UUID(args[0]))) if args else None
+                run = db.session.get(PeriodRun, (tid, uuid.UUID(args[0]))) if name == "scoring.compute_run" else None
                 what = f"{run.kind} {run.start:%m/%Y}, {run.status}, {retval} officials" if run else str(retval)
                 tasks[k] = (name, ms, statements, sql_ms, what)
         db.session.remove()

@@ -87,5 +87,6 @@ def celery_init_app(app: Flask) -> Celery:
     from kpi_platform.identity import tasks as _identity_tasks  # noqa: F401
     from kpi_platform.onboarding import tasks as _onboarding_tasks  # noqa: F401
     from kpi_platform.scoring import tasks as _scoring_tasks  # noqa: F401
+    from kpi_platform.worklog import tasks as _worklog_tasks  # noqa: F401
 
     return celery_app

@@ -27,8 +27,7 @@ from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
 from kpi_platform.org.api import official_scope, today
 from kpi_platform.pagination import page_of
-from kpi_platform.scoring import tasks as scoring_tasks
-from kpi_platform.worklog import anomalies, calendar, edoc, service
+from kpi_platform.worklog import anomalies, calendar, edoc, service, tasks
 from kpi_platform.worklog import schemas as s
 from kpi_platform.worklog.models import WorkEntry
 
@@ -311,21 +310,15 @@ class ClosePeriod(MethodView):
     @access(ADMIN)
     @blp.response(201, s.PeriodSchema)
     def post(self, year: int, month: int):
-        """Close a month: its approved entries lock; nothing dated in it can change any more"""
+        """Close a month: nothing dated in it can change any more; its approved entries lock and the
+        month (with its quarter and year when it ends them) is scored in the background"""
         if not (1 <= month <= 12 and 2000 <= year <= 2100):
             raise Invalid(fields={"month": ["invalid"]})
         first = date(year, month, 1)
         service.close_month(first, by=current_principal())
         db.session.commit()
-        # The closed month is scored, and its quarter and year when it ends them.
-        tenant_id = current_tenant().id
-        scoring_tasks.enqueue(tenant_id, "month", first, reason="period_close", by=current_principal())
-        if month in (3, 6, 9, 12):
-            scoring_tasks.enqueue(
-                tenant_id, "quarter", date(year, month - 2, 1), reason="period_close", by=current_principal()
-            )
-        if month == 12:
-            scoring_tasks.enqueue(tenant_id, "year", date(year, 1, 1), reason="period_close", by=current_principal())
+        # Locking the entries and scoring the month (and its quarter and year) run in Celery.
+        tasks.lock_and_score_month.delay(str(current_tenant().id), first.isoformat(), str(current_principal().id))
         db.session.expire_all()
         return service.get_period(first)
 

@@ -550,22 +550,32 @@ def auto_approve(entries: list[WorkEntry]) -> int:
 
 
 def close_month(month: date, *, by) -> ClosedPeriod:
-    """Close a month: its approved entries lock (one UPDATE) and nothing dated in it can change any
-    more; entries still waiting (draft, submitted, returned) stay as they are and no longer count."""
+    """Close a month: from now on nothing dated in it can change (every write checks the closed
+    months). Locking its approved entries is lock_month's work, done afterwards in Celery, as it
+    touches every row of the month; entries still waiting (draft, submitted, returned) stay as they
+    are and no longer count."""
     month = month_of(month)
     if is_closed(month):
         raise Conflict(f"Tháng {month:%m/%Y} đã khóa sổ.", f"{month:%m/%Y} is already closed.", code="period_closed")
-    end = (month + timedelta(days=32)).replace(day=1)
-    result = db.session.execute(
-        update(WorkEntry)
-        .where(WorkEntry.work_date >= month, WorkEntry.work_date < end, WorkEntry.state == EntryState.approved)
-        .values(state=EntryState.locked)
-    )
-    period = ClosedPeriod(month=month, closed_by=by.id if by else None, locked_entries=result.rowcount)
+    period = ClosedPeriod(month=month, closed_by=by.id if by else None, locked_entries=0)
     db.session.add(period)
     db.session.flush()
-    audit.record("worklog.period.close", "period", month.isoformat(), after={"locked_entries": result.rowcount})
+    audit.record("worklog.period.close", "period", month.isoformat())
     return period
+
+
+def lock_month(month: date) -> int:
+    """Lock a closed month's approved entries (one UPDATE)."""
+    period = get_period(month)
+    end = (period.month + timedelta(days=32)).replace(day=1)
+    result = db.session.execute(
+        update(WorkEntry)
+        .where(WorkEntry.work_date >= period.month, WorkEntry.work_date < end, WorkEntry.state == EntryState.approved)
+        .values(state=EntryState.locked)
+    )
+    period.locked_entries += result.rowcount
+    db.session.flush()
+    return result.rowcount
 
 
 def get_period(month: date) -> ClosedPeriod:
