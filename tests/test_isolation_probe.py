@@ -27,7 +27,7 @@ from kpi_platform.context import tenant_scope
 from kpi_platform.db import db, set_orm_filter_enabled
 from kpi_platform.identity import service as identity
 from kpi_platform.identity import sso
-from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PLATFORM, PUBLIC, TENANT, policy_for
+from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PAGE, PLATFORM, PUBLIC, TENANT, policy_for
 from kpi_platform.models import tenant_tables
 from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
@@ -43,6 +43,8 @@ SABOTAGE = os.environ.get("KPI_TEST_SABOTAGE", "")
 @dataclass
 class World:
     a_headers: dict
+    a_principal_id: object
+    a_tenant: object
     a_slug: str
     b_slug: str
     b_ids: dict  # URL parameter name -> one of tenant B's values
@@ -114,6 +116,8 @@ def world(make_account, tenant_a, tenant_b) -> World:
             db.session.commit()
     return World(
         a_headers=a_all.headers,
+        a_principal_id=a_all.principal.id,
+        a_tenant=tenant_a,
         a_slug=tenant_a.slug,
         b_slug=tenant_b.slug,
         b_ids={
@@ -302,6 +306,50 @@ def test_probe_rls_layer_alone_keeps_tenants_apart(rls_layer_only, world, app, c
 
 def test_probe_with_both_layers(world, app, client):
     leaks = probe(app, client, world)
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_pages_keep_tenants_apart(world, app, client):
+    """The browser pages, signed in at A with every role: B's pages send to B's sign-in, A's pages
+    with B's ids answer 404, A's pages without ids show nothing of B."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from kpi_platform.identity import sessions  # noqa: PLC0415
+
+    with tenant_scope(world.a_tenant.id):
+        principal = identity.get_principal(world.a_principal_id)
+        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
+        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="probe")
+        db.session.commit()
+    with client.session_transaction() as cookie:
+        cookie["logins"] = {world.a_tenant.id.hex: secret}
+    app.config["WTF_CSRF_ENABLED"] = False  # so a POST reaches the tenant and access checks
+    leaks, pages = [], 0
+    try:
+        for rule, method, policy in routes(app):
+            if policy is None or policy.scope != PAGE:
+                continue
+            pages += 1
+            r = client.open(fill(rule, world.b_slug, world.b_ids), method=method)
+            if not (r.status_code == 302 and r.headers["Location"].startswith(f"/t/{world.b_slug}/login")) and (
+                r.status_code != 404
+            ):
+                leaks.append(f"{method} {rule.rule} on B's URL -> {r.status_code}")
+            if set(rule.arguments) - {"tenant"}:
+                r = client.open(fill(rule, world.a_slug, world.b_ids), method=method)
+                if r.status_code != 404:
+                    leaks.append(f"{method} {rule.rule} with B's ids -> {r.status_code}")
+            elif method == "GET":
+                r = client.open(fill(rule, world.a_slug, {}), method=method, follow_redirects=True)
+                if r.status_code != 200 or "/login" in r.request.path:
+                    leaks.append(
+                        f"{method} {rule.rule} for A -> {r.status_code} at {r.request.path} (expected A's page)"
+                    )
+                if MARKER_B.encode() in r.get_data():
+                    leaks.append(f"{method} {rule.rule} for A shows B's marker")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert pages >= 10, pages
     assert leaks == [], "\n".join(leaks)
 
 
