@@ -391,3 +391,22 @@ def test_probe_covers_every_path_of_the_openapi_document(app, client):
         probed.add((method, path))
     assert documented - probed == set(), "documented operations the probe does not reach"
     assert {p for p in probed if p[1].startswith("/api/v1")} - documented == set(), "API routes missing from docs"
+
+
+def test_no_route_answers_500_to_a_bad_body(world, app, client):
+    """Every write route of the API, given bodies of the wrong shape, answers a clear 4xx."""
+    bodies = [{}, [], "texte", {"unknown_field": 1}, {"valid_from": "hier", "quantity": "nhiều", "ids": "x"}]
+    failures = []
+    for rule, method, policy in routes(app):
+        if policy is None or policy.scope not in (TENANT, PLATFORM) or method not in ("POST", "PUT", "PATCH"):
+            continue
+        for tenant_ids in ({}, world.b_ids):
+            ids = {**{name: world.b_ids.get(name, "x") for name in rule.arguments}, **tenant_ids}
+            path = fill(rule, world.a_slug, ids)
+            for body in bodies:
+                r = client.open(path, method=method, headers=world.a_headers, json=body)
+                if r.status_code >= 500:
+                    failures.append(f"{method} {rule.rule} {body!r} -> {r.status_code}")
+                elif r.status_code >= 400 and "error" not in (r.get_json(silent=True) or {}):
+                    failures.append(f"{method} {rule.rule} {body!r} -> {r.status_code} without an error body")
+    assert failures == [], "\n".join(failures[:30])
