@@ -245,3 +245,27 @@ def test_a_decree_tenant_and_an_hours_tenant_side_by_side(w, tenant_b):
     assert details["b"] == 0.5  # two failed assessments: 50 % of the quality points
     assert hours["lines_sum"] == hours["points"] == 9  # 10 units × 0.9 ("good"); the assignment does not count
     assert hours["total"] == hours["general"] + hours["task"]
+
+
+def test_the_month_page_shows_the_assigned_products_as_they_stand(client, w):
+    from datetime import timedelta  # noqa: PLC0415
+
+    from kpi_platform.identity import sessions  # noqa: PLC0415
+    from kpi_platform.identity import service as identity  # noqa: PLC0415
+
+    ids = w["ids"]
+    with tenant_scope(w["tenant"].id):
+        product(ids["clerk"], w["item_b"], 10, deadline=date(2025, 3, 10), quality_failures=1)
+        work(ids["clerk"], w["item_b"], date(2025, 3, 5), 10)
+        principal = identity.get_principal(w["clerk"].id)
+        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
+        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="test")
+        db.session.commit()
+    with client.session_transaction() as cookie:
+        cookie["logins"] = {w["tenant"].id.hex: secret}
+    page = client.get(f"/t/{w['slug']}/month?month=2025-03").get_data(as_text=True)
+    # a = 1, b = 0.75 (one failed assessment), c = 1: 70 × 2.75 / 3 = 64.17, + 30 assumed = 94.17
+    assert "Sản phẩm được giao trong tháng" in page and "75%" in page and "100%" in page
+    assert "94,17" in page and "không đạt chất lượng 1 lần, chậm 0 lần" in page
+    english = client.get(f"/t/{w['slug']}/month?month=2025-03&lang=en").get_data(as_text=True)
+    assert "Products assigned this month" in english and "94.17" in english

@@ -190,7 +190,9 @@ def mark_unity(*, official_id: uuid.UUID, month: date, unity, by) -> LeaderMark:
 # ---------------------------------------------------------------- what the decree counts, for a month
 
 
-def month_products(start: date, end: date) -> dict[uuid.UUID, list[tuple[engine.Product, dict]]]:
+def month_products(
+    start: date, end: date, official_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, list[tuple[engine.Product, dict]]]:
     """official -> [(product as counted, its description for the explanation)]: the assigned
     products, completed by the month's approved quantity of their item (earliest deadline first),
     and what approved work is left over, as unplanned products counted completed."""
@@ -207,14 +209,23 @@ def month_products(start: date, end: date) -> dict[uuid.UUID, list[tuple[engine.
                 CatalogItemVersion.tenant_id == WorkEntry.tenant_id, CatalogItemVersion.id == WorkEntry.item_version_id
             ),
         )
-        .where(WorkEntry.work_date >= start, WorkEntry.work_date < end, WorkEntry.state.in_(COUNTED))
+        .where(
+            WorkEntry.work_date >= start,
+            WorkEntry.work_date < end,
+            WorkEntry.state.in_(COUNTED),
+            *([WorkEntry.official_id == official_id] if official_id else []),
+        )
         .group_by(WorkEntry.official_id, WorkEntry.item_id)
     ):
         done[(official, item)] = approved_quantity[(official, item)] = d(quantity)
         unplanned_weight[(official, item)] = d(weight)
     assigned = db.session.scalars(
         select(AssignedProduct)
-        .where(AssignedProduct.month == start, AssignedProduct.status == ProductStatus.assigned)
+        .where(
+            AssignedProduct.month == start,
+            AssignedProduct.status == ProductStatus.assigned,
+            *([AssignedProduct.official_id == official_id] if official_id else []),
+        )
         .order_by(
             AssignedProduct.official_id,
             AssignedProduct.deadline.is_(None),

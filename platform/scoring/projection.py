@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.org.models import Assignment
-from kpi_platform.scoring import engine, runs
+from kpi_platform.scoring import engine, products, runs
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import GeneralMark, Leave
@@ -111,3 +111,46 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
         "projected_tier": engine.tier_for(projected_score.total, rules),
         "tier_names": {int(r["tier"]): r["name_vi"] for r in settings["ratings"]},
     }
+
+
+def decree_so_far(official_id: uuid.UUID, day: date) -> dict:
+    """Decree 335: the month's assigned products as they stand (completed by the approved work so
+    far, with the deductions recorded), a, b, c and the total they give with the staff formula."""
+    start, end = runs.period_of("month", day)
+    rules = engine.Rules.from_settings(scoring_settings.settings_on(start))
+    counted = products.month_products(start, end, official_id).get(official_id, [])
+    decree = engine.decree_task([product for product, _ in counted], rules)
+    mark = db.session.scalar(
+        select(GeneralMark.score).where(GeneralMark.official_id == official_id, GeneralMark.month == start)
+    )
+    out = {
+        "month": start,
+        "weight": decree.weight,
+        "a": decree.a,
+        "b": decree.b,
+        "c": decree.c,
+        "insufficient_data": decree.task is None,
+        "products": [
+            {
+                **info,
+                "weight": product.weight,
+                "completed": product.completed,
+                "quality": product.quality,
+                "progress": product.progress,
+                "quality_failures": product.quality_failures,
+                "delays": product.delays,
+            }
+            for product, info in counted
+        ],
+    }
+    if decree.task is not None:
+        general = rules.general_max if mark is None else d(mark)
+        total = general + decree.task
+        out.update(
+            task=engine.rounded(decree.task, "0.01"),
+            general=general,
+            general_assumed=mark is None,
+            total=engine.rounded(total, "0.01"),
+            tier=engine.tier_for(total, rules),
+        )
+    return out

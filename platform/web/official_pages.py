@@ -235,6 +235,8 @@ def month():
     now = today()
     day = _month_day(request.args.get("month"), now)
     result = projection.month_so_far(official.id, day)
+    method = reads.scoring_method(result["month"])
+    decree = projection.decree_so_far(official.id, day) if method == "decree-335" else None
     previous = result["month"] - timedelta(days=1)
     return render_template(
         "month.html",
@@ -243,7 +245,8 @@ def month():
         now=now,
         ratings=reads.rating_names(result["month"]),
         task_max=reads.task_max(result["month"]),
-        method=reads.scoring_method(result["month"]),
+        method=method,
+        decree=decree,
         qualities={level["code"]: level for level in reads.quality_levels(result["month"])[0]},
         previous=previous.strftime("%Y-%m"),
         following=None if day >= now else (result["month"] + timedelta(days=32)).strftime("%Y-%m"),
