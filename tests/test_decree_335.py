@@ -250,8 +250,8 @@ def test_a_decree_tenant_and_an_hours_tenant_side_by_side(w, tenant_b):
 def test_the_month_page_shows_the_assigned_products_as_they_stand(client, w):
     from datetime import timedelta  # noqa: PLC0415
 
-    from kpi_platform.identity import sessions  # noqa: PLC0415
     from kpi_platform.identity import service as identity  # noqa: PLC0415
+    from kpi_platform.identity import sessions  # noqa: PLC0415
 
     ids = w["ids"]
     with tenant_scope(w["tenant"].id):
