@@ -1,1 +1,1 @@
-"""Work catalog (groups A/B/C/D, time norms, complexity) and job descriptions. Filled by issue 5."""
+"""Work catalog (groups A/B/C/D, time norms, complexity), approvals, versions and job descriptions."""

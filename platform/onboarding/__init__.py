@@ -1,1 +1,1 @@
-"""Province packs from tenants/<province>/ and the rollout path. Filled by issue 6."""
+"""Province packs from tenants/<province>/, their import, and the rollout path."""

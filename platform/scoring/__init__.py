@@ -1,1 +1,1 @@
-"""Scoring methods (decree-335 and hours), ratings, organisational KPI. Filled by issue 8."""
+"""Scoring: the hours and Decree 335 methods, ratings, organisational KPI, staffing norms."""
