@@ -238,12 +238,18 @@ class _Import:
         rows = self.pack.officials
         if not rows:
             return
-        existing = {o.staff_code: o for o in db.session.scalars(select(Official))}
+        # Plain rows, not ORM objects: a re-import compares tens of thousands of them.
+        existing = {
+            o.staff_code: o
+            for o in db.session.execute(
+                select(Official.id, Official.staff_code, Official.full_name, Official.email, Official.employment_kind)
+            )
+        }
         # Each official's primary post from today on (the current one, or one that starts later).
         primary = {
             a.official_id: a
-            for a in db.session.scalars(
-                select(Assignment)
+            for a in db.session.execute(
+                select(Assignment.official_id, Assignment.unit_id, Assignment.position_id, Assignment.valid_from)
                 .where(Assignment.is_primary, or_(Assignment.valid_to.is_(None), Assignment.valid_to > self.today))
                 .order_by(Assignment.valid_from)
             )
@@ -333,7 +339,11 @@ class _Import:
     def concurrent_posts(self) -> None:
         held = {
             (a.official_id, a.unit_id, a.position_id)
-            for a in db.session.scalars(select(Assignment).where(Assignment.is_primary.is_(False)))
+            for a in db.session.execute(
+                select(Assignment.official_id, Assignment.unit_id, Assignment.position_id).where(
+                    Assignment.is_primary.is_(False)
+                )
+            )
         }
         new = []
         for row in self.pack.posts:
@@ -518,8 +528,12 @@ class _Import:
             latest[version.job_description_id] = version
         current_lines: dict = defaultdict(dict)
         if latest:
-            for line in db.session.scalars(
-                select(JobDescriptionLine).where(JobDescriptionLine.version_id.in_([v.id for v in latest.values()]))
+            for line in db.session.execute(
+                select(
+                    JobDescriptionLine.version_id,
+                    JobDescriptionLine.item_id,
+                    JobDescriptionLine.expected_monthly_volume,
+                ).where(JobDescriptionLine.version_id.in_([v.id for v in latest.values()]))
             ):
                 current_lines[line.version_id][line.item_id] = (
                     Decimal(line.expected_monthly_volume).quantize(Decimal("0.01"))
