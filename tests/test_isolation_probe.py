@@ -410,3 +410,48 @@ def test_no_route_answers_500_to_a_bad_body(world, app, client):
                 elif r.status_code >= 400 and "error" not in (r.get_json(silent=True) or {}):
                     failures.append(f"{method} {rule.rule} {body!r} -> {r.status_code} without an error body")
     assert failures == [], "\n".join(failures[:30])
+
+
+def test_no_page_answers_500_to_bad_forms(world, app, client):
+    """Every page that takes a form, given nonsense, answers a page with a clear message, never a 500."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from kpi_platform.identity import sessions  # noqa: PLC0415
+
+    with tenant_scope(world.a_tenant.id):
+        principal = identity.get_principal(world.a_principal_id)
+        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
+        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="probe")
+        db.session.commit()
+    with client.session_transaction() as cookie:
+        cookie["logins"] = {world.a_tenant.id.hex: secret}
+    app.config["WTF_CSRF_ENABLED"] = False
+    forms = [
+        {},
+        {"item_id": "không-phải-uuid", "quantity": "nhiều", "work_date": "hôm qua"},
+        {"quantity": "-3", "ids": "x", "decision": "??", "quality": "tuyệt", "month": "2025-13"},
+        {"entry": ["x", "y"], "return_reason": "a" * 5000},
+    ]
+    failures = []
+    try:
+        for rule, method, policy in routes(app):
+            if policy is None or policy.scope != PAGE or method != "POST":
+                continue
+            for form in forms:
+                r = client.open(fill(rule, world.a_slug, world.b_ids), method="POST", data=form)
+                if r.status_code >= 500:
+                    failures.append(f"POST {rule.rule} {sorted(form)} -> {r.status_code}")
+        for query in ("?month=2025-99", "?date=hôm-nay", "?q=%00", "?month=abc&date=2025-02-30"):
+            for rule, method, policy in routes(app):
+                if (
+                    policy is not None
+                    and policy.scope == PAGE
+                    and method == "GET"
+                    and not set(rule.arguments) - {"tenant"}
+                ):
+                    r = client.get(fill(rule, world.a_slug, {}) + query)
+                    if r.status_code >= 500:
+                        failures.append(f"GET {rule.rule}{query} -> {r.status_code}")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert failures == [], "\n".join(failures[:30])
