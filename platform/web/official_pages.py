@@ -26,6 +26,7 @@ from kpi_platform.web.common import (
     today,
 )
 from kpi_platform.worklog import service as worklog
+from kpi_platform.worklog.views import entry_views
 
 
 def _chosen_day(text: str | None, now: date) -> date:
@@ -115,7 +116,7 @@ def log_work():
     except DomainError as error:
         db.session.rollback()
         return _today_page(official, day, error=message_of(error), form=form, status=422)
-    view = reads.entry_views([entry], now)[0]
+    view = entry_views([entry], now)[0]
     if submit:
         flash(_("Đã ghi và gửi duyệt: %(item)s.", item=f"{view['item_code']} {view['item_name']}"), "ok")
     else:
@@ -155,7 +156,7 @@ def _own_entry(official, work_entry_id: uuid.UUID):
 
 
 def _edit_page(official, entry, *, error: str | None = None, form=None, status: int = 200):
-    view = reads.entry_views([entry], today())[0]
+    view = entry_views([entry], today())[0]
     choices, _matching = reads.item_choices(official.id, entry.work_date, every=True)
     return render_template("entry_edit.html", entry=view, choices=choices, error=error, form=form or {}), status
 

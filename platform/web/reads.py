@@ -13,16 +13,16 @@ from itertools import groupby
 from sqlalchemy import and_, func, select
 
 from kpi_platform.catalog import job_descriptions
-from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.vietnamese import fold, sort_key
 from kpi_platform.scoring import projection
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.models import Leave
-from kpi_platform.worklog import anomalies, calendar
+from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
+from kpi_platform.worklog.views import entry_views
 
 USAGE_DAYS = 90  # "most used" looks this far back
 SHOWN_WITHOUT_SEARCH = 12
@@ -30,57 +30,6 @@ QUEUE_LIMIT = 600  # a page of the queue; the rest waits for the next one
 
 
 # ---------------------------------------------------------------- entries as the pages show them
-
-
-def entry_views(entries: list[WorkEntry], today: date, *, flags: bool = False) -> list[dict]:
-    """Entries with their item, standard time, official's name, and (if asked) anomaly flags and
-    whether they were escalated: a fixed number of queries, whatever the number of entries."""
-    if not entries:
-        return []
-    items = {
-        row.id: row
-        for row in db.session.execute(
-            select(CatalogItemVersion.id, CatalogItem.code, CatalogItemVersion.name_vi, CatalogItemVersion.norm_minutes)
-            .join(
-                CatalogItem,
-                and_(
-                    CatalogItem.tenant_id == CatalogItemVersion.tenant_id, CatalogItem.id == CatalogItemVersion.item_id
-                ),
-            )
-            .where(CatalogItemVersion.id.in_({e.item_version_id for e in entries}))
-        )
-    }
-    names = dict(
-        db.session.execute(
-            select(org.Official.id, org.Official.full_name).where(org.Official.id.in_({e.official_id for e in entries}))
-        ).all()
-    )
-    found = anomalies.flags_for(entries, today, day_minutes=worklog.Rules.on(today).day_minutes) if flags else {}
-    cutoff = worklog.escalation_cutoff(today) if flags else None  # once, not per entry
-    views = []
-    for entry in entries:
-        item = items[entry.item_version_id]
-        views.append(
-            {
-                "id": entry.id,
-                "official_id": entry.official_id,
-                "official_name": names.get(entry.official_id),
-                "work_date": entry.work_date,
-                "state": entry.state,
-                "item_id": entry.item_id,
-                "item_code": item.code,
-                "item_name": item.name_vi,
-                "quantity": entry.quantity,
-                "standard_minutes": Decimal(str(item.norm_minutes)) * Decimal(str(entry.quantity)),
-                "evidence_ref": entry.evidence_ref,
-                "evidence_url": entry.evidence_url,
-                "note": entry.note,
-                "return_reason": entry.return_reason,
-                "flags": found.get(entry.id, []),
-                "escalated": cutoff is not None and worklog.escalated(entry, cutoff),
-            }
-        )
-    return views
 
 
 # ---------------------------------------------------------------- the official's items

@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date
-from decimal import Decimal
 
 from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 
-from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.errors import DomainError, Forbidden, Invalid, NotFound
 from kpi_platform.identity.auth import access, current_principal, current_tenant, tenant_entry
@@ -27,9 +25,10 @@ from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
 from kpi_platform.org.api import official_scope, today
 from kpi_platform.pagination import page_of
-from kpi_platform.worklog import anomalies, calendar, edoc, service, tasks
+from kpi_platform.worklog import calendar, edoc, service, tasks
 from kpi_platform.worklog import schemas as s
 from kpi_platform.worklog.models import WorkEntry
+from kpi_platform.worklog.views import entry_views
 
 blp = Blueprint(
     "worklog",
@@ -53,42 +52,7 @@ def my_official():
 
 
 def views(entries: list[WorkEntry], *, flags: bool = False) -> list[dict]:
-    """Entries with their item, norm and official's name (two queries), and the flags if asked."""
-    if not entries:
-        return []
-    rows = db.session.execute(
-        select(CatalogItemVersion.id, CatalogItem.code, CatalogItemVersion.name_vi, CatalogItemVersion.norm_minutes)
-        .join(
-            CatalogItem,
-            and_(CatalogItem.tenant_id == CatalogItemVersion.tenant_id, CatalogItem.id == CatalogItemVersion.item_id),
-        )
-        .where(CatalogItemVersion.id.in_({e.item_version_id for e in entries}))
-    )
-    items = {row.id: row for row in rows}
-    names = dict(
-        db.session.execute(
-            select(org.Official.id, org.Official.full_name).where(org.Official.id.in_({e.official_id for e in entries}))
-        ).all()
-    )
-    day = today()
-    found = anomalies.flags_for(entries, day, day_minutes=service.Rules.on(day).day_minutes) if flags else {}
-    cutoff = service.escalation_cutoff(day)
-    out = []
-    for entry in entries:
-        item = items[entry.item_version_id]
-        out.append(
-            {
-                **{c.key: getattr(entry, c.key) for c in WorkEntry.__table__.columns if c.key != "tenant_id"},
-                "item_code": item.code,
-                "item_name": item.name_vi,
-                "norm_minutes": item.norm_minutes,
-                "standard_minutes": Decimal(str(item.norm_minutes)) * Decimal(str(entry.quantity)),
-                "official_name": names.get(entry.official_id),
-                "escalated": service.escalated(entry, cutoff),
-                "flags": found.get(entry.id, []),
-            }
-        )
-    return out
+    return entry_views(entries, today(), flags=flags)
 
 
 # ---------------------------------------------------------------- entries
