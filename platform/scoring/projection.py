@@ -13,10 +13,10 @@ from sqlalchemy import and_, or_, select
 from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.org.models import Assignment
-from kpi_platform.scoring import engine, products, runs
+from kpi_platform.scoring import engine, products, records, runs
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
-from kpi_platform.scoring.models import GeneralMark, Leave
+from kpi_platform.scoring.models import GeneralMark
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
@@ -81,14 +81,7 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
             or_(Assignment.valid_to.is_(None), Assignment.valid_to > start),
         )
     ).all()
-    leave = set()
-    for item in db.session.scalars(
-        select(Leave).where(Leave.official_id == official_id, Leave.first_day < end, Leave.last_day >= start)
-    ):
-        current = max(item.first_day, start)
-        while current <= item.last_day and current < end:
-            leave.add(current)
-            current += timedelta(days=1)
+    leave = records.leave_days(start, end, [official_id]).get(official_id, set())
     working = calendar.working_days(start, end - timedelta(days=1))
     month_hours = engine.available_hours(runs.day_shares(posts, working, leave), rules)
     so_far_hours = engine.available_hours(runs.day_shares(posts, [x for x in working if x <= day], leave), rules)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -47,6 +48,20 @@ def record_leave(*, official_id: uuid.UUID, first_day: date, last_day: date, kin
         },
     )
     return leave
+
+
+def leave_days(start: date, end: date, official_ids=None) -> dict[uuid.UUID, set[date]]:
+    """official -> the days of [start, end) they were on leave (everyone, or the officials named)."""
+    stmt = select(Leave).where(Leave.first_day < end, Leave.last_day >= start)
+    if official_ids is not None:
+        stmt = stmt.where(Leave.official_id.in_(list(official_ids)))
+    days: dict[uuid.UUID, set[date]] = defaultdict(set)
+    for leave in db.session.scalars(stmt):
+        day = max(leave.first_day, start)
+        while day <= leave.last_day and day < end:
+            days[leave.official_id].add(day)
+            day += timedelta(days=1)
+    return days
 
 
 def leaves(official_id: uuid.UUID | None = None):

@@ -30,14 +30,13 @@ from kpi_platform.db import db, separate_session, utcnow
 from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, JobPosition, OrgUnit, OrgUnitVersion
-from kpi_platform.scoring import engine, kpi
+from kpi_platform.scoring import engine, kpi, records
 from kpi_platform.scoring import products as assigned
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import (
     DisciplinaryRecord,
     GeneralMark,
-    Leave,
     PeriodKind,
     PeriodResult,
     PeriodRun,
@@ -115,16 +114,6 @@ def _posts(start: date, end: date):
         .where(Assignment.valid_from < end, or_(Assignment.valid_to.is_(None), Assignment.valid_to > start))
         .order_by(Assignment.official_id, Assignment.is_primary.desc(), Assignment.valid_from)
     ).all()
-
-
-def _leave_days(start: date, end: date) -> dict[uuid.UUID, set[date]]:
-    days: dict[uuid.UUID, set[date]] = defaultdict(set)
-    for leave in db.session.scalars(select(Leave).where(Leave.first_day < end, Leave.last_day >= start)):
-        day = max(leave.first_day, start)
-        while day <= leave.last_day and day < end:
-            days[leave.official_id].add(day)
-            day += timedelta(days=1)
-    return days
 
 
 def day_shares(assignments: list, working: list[date], leave: set[date]) -> list[Decimal]:
@@ -218,7 +207,7 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
     start, end = run.start, run.end
     working = calendar.working_days(start, end - timedelta(days=1))
     points = _points_by_official(start, end, rules)
-    leave = _leave_days(start, end)
+    leave = records.leave_days(start, end)
     marks = dict(
         db.session.execute(select(GeneralMark.official_id, GeneralMark.score).where(GeneralMark.month == start)).all()
     )

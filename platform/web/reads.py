@@ -16,9 +16,8 @@ from kpi_platform.catalog import job_descriptions
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.vietnamese import fold, sort_key
-from kpi_platform.scoring import projection
+from kpi_platform.scoring import projection, records
 from kpi_platform.scoring import settings as scoring_settings
-from kpi_platform.scoring.models import Leave
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
@@ -156,18 +155,6 @@ def _logged_days(official_ids, start: date, end: date) -> dict[uuid.UUID, set[da
     return found
 
 
-def _leave_days(official_ids, start: date, end: date) -> dict[uuid.UUID, set[date]]:
-    found: dict[uuid.UUID, set[date]] = {official_id: set() for official_id in official_ids}
-    for leave in db.session.scalars(
-        select(Leave).where(Leave.official_id.in_(official_ids), Leave.first_day <= end, Leave.last_day >= start)
-    ):
-        day = max(leave.first_day, start)
-        while day <= min(leave.last_day, end):
-            found[leave.official_id].add(day)
-            day += timedelta(days=1)
-    return found
-
-
 def _waiting(official_ids) -> Counter:
     return Counter(
         dict(
@@ -191,7 +178,7 @@ def team_month(reviewer_official_id: uuid.UUID, today: date) -> dict:
     working = calendar.working_days(start, yesterday) if yesterday >= start else []
     ids = [o.id for o in officials]
     logged = _logged_days(ids, start, today)
-    leave = _leave_days(ids, start, today)
+    leave = records.leave_days(start, today + timedelta(days=1), ids)
     waiting = _waiting(ids)
     rows = []
     for official in officials:
