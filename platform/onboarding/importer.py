@@ -29,6 +29,7 @@ from kpi_platform.catalog.models import (
     JobDescriptionVersion,
     VersionState,
 )
+from kpi_platform.catalog.service import VERSION_FIELDS
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, utcnow
 from kpi_platform.identity import service as identity
@@ -51,16 +52,6 @@ from kpi_platform.scoring import settings as scoring_settings
 
 SAMPLE = 20  # codes listed per action in a report
 Progress = Callable[[str, int, int], None]
-VERSION_FIELDS = (
-    "name_vi",
-    "name_en",
-    "output_unit",
-    "norm_minutes",
-    "complexity",
-    "field",
-    "done_definition",
-    "has_deadline",
-)
 
 
 @dataclass
