@@ -74,7 +74,11 @@ def official_scope() -> dict:
 
 
 def visible_official(official_id: uuid.UUID):
+    """The official if the caller may see them (their scope, or a reviewer's own reviewees), else 404."""
     official = service.get_official(official_id)
+    own = service.official_for_principal(current_principal().id)
+    if own is not None and (official_id == own.id or official_id in service.reviewees_of(own.id, today())):
+        return official
     scope = official_scope()
     if (
         scope

@@ -8,7 +8,6 @@ their own results; reviewers read and mark their reviewees.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from flask import Response
@@ -21,7 +20,7 @@ from kpi_platform.errors import Forbidden, NotFound
 from kpi_platform.identity.auth import access, current_principal, current_tenant
 from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
-from kpi_platform.org.api import today
+from kpi_platform.org.api import today, visible_official
 from kpi_platform.pagination import page_of
 from kpi_platform.scoring import kpi, products, records, runs, staffing, tasks
 from kpi_platform.scoring import schemas as s
@@ -60,16 +59,6 @@ RESULT_COLUMNS = [
 def _own_official_id():
     official = org.official_for_principal(current_principal().id)
     return official.id if official else None
-
-
-def _may_read(official_id: uuid.UUID) -> None:
-    principal = current_principal()
-    if principal.has_any_role({str(r) for r in READERS}):
-        return
-    own = _own_official_id()
-    if own is not None and (official_id == own or official_id in org.reviewees_of(own, today())):
-        return
-    raise NotFound()
 
 
 def _named(results: list[PeriodResult], run) -> list[dict]:
@@ -213,7 +202,7 @@ class Explanation(MethodView):
     @blp.response(200, s.ExplanationSchema)
     def get(self, run_id, official_id):
         """Why this score: the lines (entry → item version → factors → points), the totals, the rating"""
-        _may_read(official_id)
+        visible_official(official_id)
         return runs.explain(run_id, official_id)
 
 
@@ -274,7 +263,7 @@ class LeaveList(MethodView):
     def get(self, query, pagination_parameters):
         """Recorded leave (of one official, or all)"""
         if query.get("official_id"):
-            _may_read(query["official_id"])
+            visible_official(query["official_id"])
         return page_of(records.leaves(query.get("official_id")), pagination_parameters)
 
     @access(Role.provincial_admin, Role.unit_head, Role.manager)
@@ -282,7 +271,7 @@ class LeaveList(MethodView):
     @blp.response(201, s.LeaveSchema)
     def post(self, data):
         """Record approved leave (its working days are not available time)"""
-        _may_read(data["official_id"])
+        visible_official(data["official_id"])
         leave = records.record_leave(by=current_principal(), **data)
         db.session.commit()
         return leave
@@ -417,7 +406,7 @@ class Products(MethodView):
         official_id = query.get("official_id") or _own_official_id()
         if official_id is None:
             raise NotFound()
-        _may_read(official_id)
+        visible_official(official_id)
         stmt = products.list_products(official_id=official_id, month=query.get("month"), status=query.get("status"))
         return page_of(stmt, pagination_parameters)
 

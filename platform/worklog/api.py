@@ -23,7 +23,7 @@ from kpi_platform.errors import DomainError, Forbidden, Invalid, NotFound
 from kpi_platform.identity.auth import access, current_principal, current_tenant, tenant_entry
 from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
-from kpi_platform.org.api import official_scope, today
+from kpi_platform.org.api import today, visible_official
 from kpi_platform.pagination import page_of
 from kpi_platform.worklog import calendar, edoc, service, tasks
 from kpi_platform.worklog import schemas as s
@@ -70,7 +70,7 @@ class Entries(MethodView):
         if official_id is None:
             official_id = my_official().id
         else:
-            _visible(official_id)
+            visible_official(official_id)
         stmt = service.entries_of(
             [official_id], date_from=query.get("date_from"), date_to=query.get("date_to"), state=query.get("state")
         )
@@ -104,25 +104,6 @@ class Entries(MethodView):
         return views([entry])[0]
 
 
-def _visible(official_id: uuid.UUID) -> None:
-    """Officials one may read entries of: oneself, one's reviewees, those in one's scope (org rules)."""
-    principal = current_principal()
-    own = org.official_for_principal(principal.id)
-    if own is not None and (official_id == own.id or official_id in org.reviewees_of(own.id, today())):
-        return
-    scope = official_scope()
-    if scope == {} or (
-        scope.get("within_units")
-        and db.session.scalar(
-            org.list_officials(day=today(), **scope)
-            .where(org.Official.id == official_id)
-            .with_only_columns(org.Official.id)
-        )
-    ):
-        return
-    raise NotFound()
-
-
 def _own_entry(entry_id: uuid.UUID) -> WorkEntry:
     entry = service.get_entry(entry_id)
     if entry.official_id != my_official().id:
@@ -137,7 +118,7 @@ class EntryById(MethodView):
     def get(self, work_entry_id):
         """One entry (yours, or one you may see)"""
         entry = service.get_entry(work_entry_id)
-        _visible(entry.official_id)
+        visible_official(entry.official_id)
         return views([entry], flags=True)[0]
 
     @access()
