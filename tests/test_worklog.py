@@ -194,6 +194,11 @@ def test_unreviewed_entries_escalate_to_the_unit_head(client, w):
     assert [e["id"] for e in client.get(url(w, "/worklog/review-queue"), headers=w["commune"].headers).json] == [
         entry["id"]
     ]
+    # The named reviewer reads the reviewee's entries; the reviewee cannot read the reviewer's.
+    mine = client.get(url(w, f"/worklog/entries?official_id={ids['clerk']}"), headers=w["commune"].headers)
+    assert mine.status_code == 200 and [e["id"] for e in mine.json] == [entry["id"]]
+    theirs = client.get(url(w, f"/worklog/entries?official_id={ids['commune_clerk']}"), headers=w["clerk"].headers)
+    assert theirs.status_code == 404
     assert client.get(url(w, "/worklog/review-queue"), headers=w["director_h"]).json == []
     with tenant_scope(w["tenant"].id):
         ten_days_ago = datetime.now(UTC) - timedelta(days=10)
