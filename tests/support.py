@@ -150,3 +150,22 @@ def build_catalog(tenant, org_ids: dict, marker: str = "", prefix: str = "", day
             descriptions[key] = jd.id
         db.session.commit()
     return {"drafter": drafter, "director": director, "item_b": common.id, "item_c": sector.id, **descriptions}
+
+
+def browser_session(client, tenant, principal_id) -> str:
+    """Give a test client the signed-in browser session the SSO callback would leave (the sign-in
+    itself is driven for real in tests/test_sso_browser.py). Returns the session's secret."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from kpi_platform.context import tenant_scope  # noqa: PLC0415
+    from kpi_platform.identity import service as identity  # noqa: PLC0415
+    from kpi_platform.identity import sessions  # noqa: PLC0415
+
+    with tenant_scope(tenant.id):
+        principal = identity.get_principal(principal_id)
+        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
+        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="test")
+        db.session.commit()
+    with client.session_transaction() as cookie:
+        cookie["logins"] = {**(cookie.get("logins") or {}), tenant.id.hex: secret}
+    return secret

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from support import build_catalog, build_org
+from support import browser_session, build_catalog, build_org
 
 from kpi_platform.catalog import service as catalog
 from kpi_platform.context import tenant_scope
@@ -248,21 +248,12 @@ def test_a_decree_tenant_and_an_hours_tenant_side_by_side(w, tenant_b):
 
 
 def test_the_month_page_shows_the_assigned_products_as_they_stand(client, w):
-    from datetime import timedelta  # noqa: PLC0415
-
-    from kpi_platform.identity import service as identity  # noqa: PLC0415
-    from kpi_platform.identity import sessions  # noqa: PLC0415
-
     ids = w["ids"]
     with tenant_scope(w["tenant"].id):
         product(ids["clerk"], w["item_b"], 10, deadline=date(2025, 3, 10), quality_failures=1)
         work(ids["clerk"], w["item_b"], date(2025, 3, 5), 10)
-        principal = identity.get_principal(w["clerk"].id)
-        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
-        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="test")
         db.session.commit()
-    with client.session_transaction() as cookie:
-        cookie["logins"] = {w["tenant"].id.hex: secret}
+    browser_session(client, w["tenant"], w["clerk"].id)
     page = client.get(f"/t/{w['slug']}/month?month=2025-03").get_data(as_text=True)
     # a = 1, b = 0.75 (one failed assessment), c = 1: 70 × 2.75 / 3 = 64.17, + 30 assumed = 94.17
     assert "Sản phẩm được giao trong tháng" in page and "75%" in page and "100%" in page

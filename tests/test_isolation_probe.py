@@ -20,7 +20,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import create_engine
-from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, build_catalog, build_org
+from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, browser_session, build_catalog, build_org
 
 from kpi_platform.audit.models import AuditEntry
 from kpi_platform.context import tenant_scope
@@ -312,17 +312,7 @@ def test_probe_with_both_layers(world, app, client):
 def test_pages_keep_tenants_apart(world, app, client):
     """The browser pages, signed in at A with every role: B's pages send to B's sign-in, A's pages
     with B's ids answer 404, A's pages without ids show nothing of B."""
-    from datetime import timedelta  # noqa: PLC0415
-
-    from kpi_platform.identity import sessions  # noqa: PLC0415
-
-    with tenant_scope(world.a_tenant.id):
-        principal = identity.get_principal(world.a_principal_id)
-        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
-        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="probe")
-        db.session.commit()
-    with client.session_transaction() as cookie:
-        cookie["logins"] = {world.a_tenant.id.hex: secret}
+    browser_session(client, world.a_tenant, world.a_principal_id)
     app.config["WTF_CSRF_ENABLED"] = False  # so a POST reaches the tenant and access checks
     leaks, pages = [], 0
     try:
@@ -414,17 +404,7 @@ def test_no_route_answers_500_to_a_bad_body(world, app, client):
 
 def test_no_page_answers_500_to_bad_forms(world, app, client):
     """Every page that takes a form, given nonsense, answers a page with a clear message, never a 500."""
-    from datetime import timedelta  # noqa: PLC0415
-
-    from kpi_platform.identity import sessions  # noqa: PLC0415
-
-    with tenant_scope(world.a_tenant.id):
-        principal = identity.get_principal(world.a_principal_id)
-        timeouts = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
-        _, secret = sessions.start(principal, method="sso", timeouts=timeouts, id_token=None, user_agent="probe")
-        db.session.commit()
-    with client.session_transaction() as cookie:
-        cookie["logins"] = {world.a_tenant.id.hex: secret}
+    browser_session(client, world.a_tenant, world.a_principal_id)
     app.config["WTF_CSRF_ENABLED"] = False
     forms = [
         {},

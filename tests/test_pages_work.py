@@ -13,31 +13,21 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select, update
-from support import build_catalog, build_org
+from support import browser_session, build_catalog, build_org
 
 from kpi_platform.catalog import service as catalog
 from kpi_platform.context import tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
-from kpi_platform.identity import sessions
 from kpi_platform.org import service as org
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
-TIMEOUTS = sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=10))
-
 
 def sign_in(client, tenant, principal_id) -> None:
-    """A browser session for the principal, as the SSO callback would leave it (tests/test_sso_browser.py
-    drives the real sign-in)."""
-    with tenant_scope(tenant.id):
-        principal = identity.get_principal(principal_id)
-        _, secret = sessions.start(principal, method="sso", timeouts=TIMEOUTS, id_token=None, user_agent="test")
-        db.session.commit()
-    with client.session_transaction() as cookie:
-        cookie["logins"] = {**(cookie.get("logins") or {}), tenant.id.hex: secret}
+    browser_session(client, tenant, principal_id)
 
 
 def csrf_of(page: str) -> str:
