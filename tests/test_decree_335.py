@@ -260,3 +260,16 @@ def test_the_month_page_shows_the_assigned_products_as_they_stand(client, w):
     assert "94,17" in page and "không đạt chất lượng 1 lần, chậm 0 lần" in page
     english = client.get(f"/t/{w['slug']}/month?month=2025-03&lang=en").get_data(as_text=True)
     assert "Products assigned this month" in english and "94.17" in english
+
+
+def test_only_items_of_the_officials_job_descriptions_can_be_assigned(w):
+    ids = w["ids"]
+    with tenant_scope(w["tenant"].id):
+        rows = [
+            {"official_id": ids["clerk"], "item_id": w["item_c"], "month": MARCH, "quantity": 1},
+            {"official_id": ids["commune_clerk"], "item_id": w["item_c"], "month": MARCH, "quantity": 1},
+        ]
+        with pytest.raises(Invalid) as refused:
+            products.assign(rows, by=w["drafter"], today=date(2025, 3, 2))
+        assert [(e["row"], e["code"]) for e in refused.value.fields["rows"]] == [(2, "item_not_allowed")]
+        db.session.rollback()

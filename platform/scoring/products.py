@@ -55,11 +55,18 @@ def get(product_id: uuid.UUID) -> AssignedProduct:
     return product
 
 
-def _check_item(official_id, item_id, month: date) -> None:
-    if job_descriptions.allowed_version(official_id, item_id, month) is None and not any(
-        job_descriptions.allowed_version(official_id, item_id, day)
-        for day in (month.replace(day=15), (month.replace(day=28)))
-    ):
+def _allowed_in_month(official_id, month: date) -> set[uuid.UUID]:
+    """Items the official may log on some day of the month (its start, middle or end: posts and job
+    descriptions change rarely within a month)."""
+    allowed: set[uuid.UUID] = set()
+    for day in (month, month.replace(day=15), month.replace(day=28)):
+        query = job_descriptions.allowed_items(official_id, day).with_only_columns(CatalogItem.id)
+        allowed.update(db.session.scalars(query))
+    return allowed
+
+
+def _check_item(item_id, allowed: set[uuid.UUID]) -> None:
+    if item_id not in allowed:
         raise Invalid(
             "Mục này không thuộc bản mô tả công việc của cán bộ trong tháng.",
             "This item is not in the official's job descriptions that month.",
@@ -71,6 +78,7 @@ def _check_item(official_id, item_id, month: date) -> None:
 def assign(rows: list[dict], *, by, today: date, source: str = "assigned") -> list[AssignedProduct]:
     """Assign (manager) or propose (the official's own plan, source "plan") products; all or nothing."""
     created, errors = [], []
+    allowed: dict[tuple, set[uuid.UUID]] = {}
     own = org.official_for_principal(by.id)
     for number, row in enumerate(rows, start=1):
         try:
@@ -82,7 +90,10 @@ def assign(rows: list[dict], *, by, today: date, source: str = "assigned") -> li
                 _require_assigner(by, official_id, today)
             if d(row["quantity"]) <= 0:
                 raise Invalid(fields={"quantity": ["must be above 0"]})
-            _check_item(official_id, row["item_id"], month)
+            key = (official_id, month)
+            if key not in allowed:  # three queries per official and month, not per row
+                allowed[key] = _allowed_in_month(official_id, month)
+            _check_item(row["item_id"], allowed[key])
         except (Invalid, Forbidden, NotFound) as error:
             errors.append(org.row_error(number, error.fields or {}, error.message_en, error.message_vi, error.code))
             continue
