@@ -353,8 +353,17 @@ def _hours_scores(rows, heads, parents, start, last_day, rules) -> dict:
 
 
 def _members(led, rows, parents, last_day) -> list[dict]:
-    """The rows of the people whose unit is in the subtree of `led` (the leader aside)."""
-    units = set(org.subtree_id_list(led, last_day)) if led in parents else {led}
+    """The rows of the people whose unit is in the subtree of `led` (the leader aside). The subtree
+    comes from the parents already read for the month, not from a query per leader."""
+    children: dict = defaultdict(list)
+    for unit, parent in parents.items():
+        children[parent].append(unit)
+    units, stack = set(), [led]
+    while stack:
+        unit = stack.pop()
+        if unit not in units:
+            units.add(unit)
+            stack.extend(children.get(unit, ()))
     return [r for r in rows if r["unit_id"] in units and not (r["is_leader"] and r["unit_id"] == led)]
 
 
