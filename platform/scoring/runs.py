@@ -258,7 +258,7 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
     if run.method == "decree-335":
         scores, details = _decree_scores(rows, heads, parents, start, end, rules)
     else:
-        scores, details = _hours_scores(rows, heads, parents, start, last_day, rules), {}
+        scores, details = _hours_scores(rows, heads, parents, start, rules), {}
     rated = engine.rate(
         [
             engine.Rated(
@@ -333,7 +333,7 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
     return results
 
 
-def _hours_scores(rows, heads, parents, start, last_day, rules) -> dict:
+def _hours_scores(rows, heads, parents, start, rules) -> dict:
     """Everyone but leaders first: a leader's unit score may need their members' average."""
     scores: dict[uuid.UUID, engine.Score] = {}
     for row in rows:
@@ -345,14 +345,14 @@ def _hours_scores(rows, heads, parents, start, last_day, rules) -> dict:
             led = heads[row["official_id"]]
             unit_score = unit_scores.get(led)
             if unit_score is None:
-                members = _members(led, rows, parents, last_day)
+                members = _members(led, rows, parents)
                 totals = [scores[r["official_id"]].total for r in members if r["official_id"] in scores]
                 unit_score = sum(totals, Decimal(0)) / len(totals) if totals else None
             scores[row["official_id"]] = _score(row, rules, unit_score=unit_score)
     return scores
 
 
-def _members(led, rows, parents, last_day) -> list[dict]:
+def _members(led, rows, parents) -> list[dict]:
     """The rows of the people whose unit is in the subtree of `led` (the leader aside). The subtree
     comes from the parents already read for the month, not from a query per leader."""
     children: dict = defaultdict(list)
@@ -374,10 +374,8 @@ def _general(row, rules) -> tuple[Decimal, bool]:
 
 def _decree_scores(rows, heads, parents, start, end, rules) -> tuple[dict, dict]:
     """Decree 335: a, b, c from the assigned products (and for leaders d, đ, e), plus general criteria."""
-
     by_official = assigned.month_products(start, end)
     unity = assigned.unity_marks(start)
-    last_day = end - timedelta(days=1)
     scores: dict[uuid.UUID, engine.Score | None] = {}
     details: dict[uuid.UUID, dict] = {}
 
@@ -417,7 +415,7 @@ def _decree_scores(rows, heads, parents, start, end, rules) -> tuple[dict, dict]
             record(row, engine.decree_task([p for p, _ in by_official.get(row["official_id"], [])], rules))
     for row in rows:
         if row["is_leader"]:
-            members = _members(heads[row["official_id"]], rows, parents, last_day)
+            members = _members(heads[row["official_id"]], rows, parents)
             tiers = [
                 engine.rules_tier(scores[m["official_id"]], m["disqualified"], rules)
                 for m in members
