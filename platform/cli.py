@@ -64,12 +64,10 @@ def serve(host: str, port: int) -> None:
     settings = _settings()
     if settings.is_demo:
         from kpi_platform import demo, migrate
-        from kpi_platform.tenancy import service as tenancy
 
         migrate.upgrade(settings.migration_database_url)
         token_file = settings.instance_path / "demo-tokens.txt"
-        if tenancy.get_tenant_by_slug("khanh-hoa") is None or not token_file.exists():
-            demo.seed(token_file)
+        demo.seed(token_file)  # idempotent: brings a demo started again weeks later up to date
         db.session.remove()
         click.echo(f"Demo data ready. API tokens: {token_file}")
     else:

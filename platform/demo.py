@@ -16,9 +16,10 @@ from sqlalchemy import select
 from kpi_platform.catalog import job_descriptions
 from kpi_platform.catalog import service as catalog
 from kpi_platform.catalog.models import CatalogItem
-from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
+from kpi_platform.context import SYSTEM_TENANT_ID, require_tenant_id, tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
+from kpi_platform.onboarding import rollout
 from kpi_platform.org import service as org
 from kpi_platform.org.models import OrgUnit
 from kpi_platform.org.vietnamese import fold
@@ -234,40 +235,62 @@ DEMO_DAY_ITEMS = {
     "TP": (("A-01", 1, 1), ("A-03", 3, 8), ("B-01", 1, 2), ("B-05", 1, 1), ("B-04", 1, 1)),
     "LD-SO": (("A-01", 1, 1), ("A-02", 1, 1), ("A-03", 5, 15), ("B-05", 1, 1)),
 }
-DEMO_DAYS = 10  # working days seeded before today at least (the whole month so far when it has more)
 DEMO_RETURN_REASON = "Số văn bản không khớp với hệ thống quản lý văn bản; kiểm tra lại số, ký hiệu."
 
 
+def _previous_month(today: date) -> date:
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 def seed_work(today: date) -> None:
-    """Sở Nội vụ's work on the working days of the month before `today` (at least the last ten),
-    logged and submitted through the work-log service and reviewed by their reviewers: approved,
-    except the last day's (waiting in Nguyễn Văn A's queue) and one of Lê Văn Cường's, returned
-    with a reason. Tôn Nữ Vân forgot a day (a gap on the team's page). Today is left empty."""
-    if db.session.scalar(select(WorkEntry.id).limit(1)) is not None:
+    """Sở Nội vụ's work, logged and submitted through the work-log service and reviewed by their
+    reviewers, so every page has something to show on any day of the year:
+    - the previous month: every working day, all approved, then closed, locked and scored;
+    - this month: the working days before today (on its first working days, this morning's work),
+      all approved but the last day's (waiting in Nguyễn Văn A's queue) and one of Lê Văn Cường's,
+      returned with a reason. Tôn Nữ Vân forgot a day (a gap on the team's page).
+    Seeds only when the demo has no work since the start of the previous month, so a demo started
+    again weeks later is brought up to date and one started again the same day is left alone."""
+    previous = _previous_month(today)
+    if db.session.scalar(select(WorkEntry.id).where(WorkEntry.work_date >= previous).limit(1)) is not None:
         return
     officials = {
         o.staff_code: o
         for o in db.session.scalars(select(org.Official).where(org.Official.staff_code.in_(DEMO_LOGGERS)))
     }
     items = dict(db.session.execute(select(CatalogItem.code, CatalogItem.id)).all())
-    norms = {code: norm for code, _, _, _, norm, _ in DEMO_ITEMS}
     if len(officials) != len(DEMO_LOGGERS) or not all(code in items for code, *_ in DEMO_ITEMS):
         return  # not the demo's own org and catalog (a pack was loaded instead)
-    head = identity.find_principal_by_email("nguyen.van.a@khanh-hoa.demo")
-    division_head = identity.find_principal_by_email("tran.thi.binh@khanh-hoa.demo")
-    days = calendar.working_days(today - timedelta(days=DEMO_DAYS * 2 + 14), today - timedelta(days=1))[-DEMO_DAYS:]
-    days = sorted(set(days) | set(calendar.working_days(today.replace(day=1), today - timedelta(days=1))))
+    reviewers = {
+        "head": identity.find_principal_by_email("nguyen.van.a@khanh-hoa.demo"),
+        "division_head": identity.find_principal_by_email("tran.thi.binh@khanh-hoa.demo"),
+    }
     chance = random.Random(2025)  # noqa: S311 - sample data, not security
-    number = 100
+    month_start = today.replace(day=1)
+    last_month = calendar.working_days(previous, month_start - timedelta(days=1))
+    _seed_days(last_month, officials, items, reviewers, chance, today=today, open_month=False)
+    if not worklog.is_closed(previous):
+        admin = identity.find_principal_by_email("admin@khanh-hoa.demo")
+        close_month(previous, by=admin)
+    this_month = calendar.working_days(month_start, today - timedelta(days=1)) or [today]
+    _seed_days(this_month, officials, items, reviewers, chance, today=today, open_month=True)
+    db.session.commit()
+
+
+def _seed_days(days, officials, items, reviewers, chance, *, today: date, open_month: bool) -> None:
+    """Log the demo loggers' work on `days` and review it (in an open month: all but the last day)."""
+    norms = {code: norm for code, _, _, _, norm, _ in DEMO_ITEMS}
     decisions: dict[str, list[dict]] = {"head": [], "division_head": []}
+    number = 100 if open_month else 5000
     for index, day in enumerate(days):
+        last = index == len(days) - 1
         for code, position in DEMO_LOGGERS.items():
             official = officials[code]
             if code == "KH0019" and index == len(days) - 3:
                 continue  # a day with nothing logged
             choices = list(DEMO_DAY_ITEMS[position])
             chance.shuffle(choices)
-            if code == "KH0020" and index >= len(days) - 4:  # the shift to high-value items
+            if open_month and code == "KH0020" and index >= len(days) - 4:  # the shift to high-value items
                 choices = [("C-SNV-01", 1, 1), ("B-03", 2, 4)]
             minutes, logged = 0, []
             for item_code, low, high in choices:
@@ -282,17 +305,44 @@ def seed_work(today: date) -> None:
                         official.id, day, items[item_code], quantity, evidence_ref=evidence, submit=True, by=None
                     )
                 )
-            if index == len(days) - 1:
+            if open_month and last and len(days) > 1:
                 continue  # yesterday's work waits for review
             reviewer = "division_head" if code == "KH0018" else "head"
-            for entry in logged:
-                if code == "KH0003" and index == len(days) - 2 and entry is logged[0]:
+            for number_in_day, entry in enumerate(logged):
+                returned = code == "KH0003" and number_in_day == 0 and index == max(len(days) - 2, 0)
+                if open_month and returned:
                     decisions[reviewer].append({"id": entry.id, "decision": "return", "reason": DEMO_RETURN_REASON})
+                elif open_month and last and not (code == "KH0003" and number_in_day == 1):
+                    continue  # this morning's work, on the month's first working day, waits for review
                 else:
                     quality = "excellent" if chance.random() < 0.25 else "good"
                     decisions[reviewer].append({"id": entry.id, "decision": "approve", "quality": quality})
-    worklog.review(head, decisions["head"], today=today)
-    worklog.review(division_head, decisions["division_head"], today=today)
+    for reviewer, batch in decisions.items():
+        for start in range(0, len(batch), worklog.MAX_BATCH):
+            worklog.review(reviewers[reviewer], batch[start : start + worklog.MAX_BATCH], today=today)
+    db.session.flush()
+
+
+def close_month(month: date, *, by) -> None:
+    """Close the month the way the provincial admin does; its entries are locked and the month is
+    scored by the same Celery task (run in process in the demo)."""
+    from kpi_platform.worklog import tasks as worklog_tasks
+
+    worklog.close_month(month, by=by)
+    db.session.commit()
+    worklog_tasks.lock_and_score_month.delay(str(require_tenant_id()), month.isoformat(), str(by.id))
+
+
+def seed_rollout(admin) -> None:
+    """Khánh Hòa's path as its rollout checklist shows it: the pilot in Sở Nội vụ from January 2025,
+    the official start on 1 April 2025, the extension to the merged Ninh Thuận communes on 1 July."""
+    if rollout.events():
+        return
+    rollout.record_event(step="pilot_started", on_date=date(2025, 1, 2), unit_codes=["SNV"], note=None, by=admin)
+    rollout.record_event(step="official_start", on_date=DEMO_START, unit_codes=[], note=None, by=admin)
+    rollout.record_event(
+        step="extension", on_date=MERGER_DAY, unit_codes=["P-PHUOCHAI"], note="Sau hợp nhất tỉnh", by=admin
+    )
     db.session.commit()
 
 
@@ -332,6 +382,7 @@ def seed(token_file: Path) -> list[str]:
                     drafter=find("admin@khanh-hoa.demo"),
                     agency_head=find("nguyen.van.a@khanh-hoa.demo"),
                 )
+                seed_rollout(find("admin@khanh-hoa.demo"))
                 seed_work(tenancy.local_today(tenant))
     token_file.parent.mkdir(parents=True, exist_ok=True)
     header = "# Demo API tokens (send as 'Authorization: Bearer <token>'); regenerated at each start.\n"

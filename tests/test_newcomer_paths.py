@@ -16,7 +16,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -45,36 +47,64 @@ def _get(url: str, token: str | None = None, method: str = "GET", body: dict | N
         return error.code, error.read().decode()
 
 
+class DemoServer:
+    """`kpi-platform serve` on a fresh embedded instance of its own (SQLite, eager Celery), over HTTP;
+    with `day`, started as if today were that day (tests/demo_on_a_day.py)."""
+
+    def __init__(self, workdir: Path, day: str | None = None):
+        self.workdir = workdir
+        shutil.copytree(ROOT / "tenants", workdir / "tenants")
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+        command = [*CLI, "serve"] if day is None else [sys.executable, str(ROOT / "tests" / "demo_on_a_day.py"), day]
+        self.log = open(workdir / "serve.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)], cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait(self) -> tuple[str, dict, Path]:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"{self.base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            self.stop()
+            pytest.fail("demo did not start: " + (self.workdir / "serve.log").read_text())
+        tokens = {}
+        for line in (self.workdir / "instance" / "demo-tokens.txt").read_text().splitlines():
+            if line and not line.startswith("#"):
+                slug, email, token = line.split()
+                tokens[email] = token
+        return self.base, tokens, self.workdir
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("newcomer")
-    shutil.copytree(ROOT / "tenants", workdir / "tenants")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
-    log = open(workdir / "serve.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port)], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _get(f"{base}/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("demo did not start: " + (workdir / "serve.log").read_text())
-    tokens = {}
-    for line in (workdir / "instance" / "demo-tokens.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            slug, email, token = line.split()
-            tokens[email] = token
-    yield base, tokens, workdir
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    server = DemoServer(tmp_path_factory.mktemp("newcomer"))
+    yield server.wait()
+    server.stop()
+
+
+# The demo must show a meaningful month on any day: the 1st of a month (a Monday), 1 January (a
+# holiday, with the next day off too), the middle of a month and its last day.
+DEMO_DAYS = ("2026-06-01", "2026-01-01", "2026-03-16", "2026-07-31")
+
+
+@pytest.fixture(scope="module")
+def demo_on_days(tmp_path_factory):
+    servers = {day: DemoServer(tmp_path_factory.mktemp(f"demo-{day}"), day) for day in DEMO_DAYS}  # started at once
+    yield {day: server.wait() for day, server in servers.items()}
+    for server in servers.values():
+        server.stop()
 
 
 @pytest.mark.sqlite
@@ -265,16 +295,44 @@ def _dev_login(base: str, name: str):
         return opener, response.geturl(), response.read().decode()
 
 
+def _month_before(day: date) -> str:
+    return (day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+def _check_the_demo_work_pages(base: str, today: date) -> None:
+    """Each seeded account opens on its work page with something to do and something to read."""
+    assert "Thử cả vòng công việc trong một phút" in _get(f"{base}/")[1]
+    head, url, page = _dev_login(base, "Nguyễn Văn A")  # heads Sở Nội vụ: the latest work waits for him
+    assert url.endswith("/t/khanh-hoa/review") and "đang chờ bạn duyệt" in page and "Cảnh báo" in page
+    assert "Lê Văn Cường" in page and "Châu Văn Xuân" in page
+    team = head.open(f"{base}/t/khanh-hoa/team", timeout=10).read().decode()
+    assert "Lê Văn Cường" in team and "Không hoàn thành nhiệm vụ" not in team, "nobody falls behind at a fair pace"
+    last_team = head.open(f"{base}/t/khanh-hoa/team?month={_month_before(today)}", timeout=10).read().decode()
+    assert "(chính thức)" in last_team and "Hoàn thành" in last_team  # last month is closed and scored
+
+    official, url, page = _dev_login(base, "Lê Văn Cường")
+    # The returned entry, with the reviewer's reason and the way to fix it (under "Bị trả lại, cần sửa",
+    # or in today's own list when it is today's).
+    assert url.endswith("/t/khanh-hoa/today") and "Bị trả lại" in page and "Lý do" in page and "Sửa và gửi lại" in page
+    month = official.open(f"{base}/t/khanh-hoa/month", timeout=10).read().decode()
+    assert "Đã duyệt" in month and "Xếp loại dự kiến" in month
+    last = official.open(f"{base}/t/khanh-hoa/month?month={_month_before(today)}", timeout=10).read().decode()
+    assert "Kết quả chính thức của tháng" in last and "Đã khóa sổ" in last
+
+    _, url, page = _dev_login(base, "Quản trị viên tỉnh")
+    assert url.endswith("/t/khanh-hoa/rollout") and "Lộ trình triển khai" in page
+    logged = re.search(r"entries_logged\D+(\d+)|Công việc đã ghi\D+(\d+)", page)
+    assert logged and int(logged.group(1) or logged.group(2)) > 0, "the rollout follows the demo's data"
+
+
 @pytest.mark.sqlite
 def test_demo_opens_on_the_work_pages_with_work_to_review_on_sqlite(demo_server):
     base, _, _ = demo_server
-    assert "Thử cả vòng công việc trong một phút" in _get(f"{base}/")[1]
-    _, url, page = _dev_login(base, "Nguyễn Văn A")  # heads Sở Nội vụ: yesterday's work waits for him
-    assert url.endswith("/t/khanh-hoa/review") and "đang chờ bạn duyệt" in page and "Cảnh báo" in page
-    assert "Lê Văn Cường" in page and "Châu Văn Xuân" in page
-    official, url, page = _dev_login(base, "Lê Văn Cường")
-    assert url.endswith("/t/khanh-hoa/today") and "Bị trả lại, cần sửa" in page and "Lý do" in page
-    month = official.open(f"{base}/t/khanh-hoa/month", timeout=10).read().decode()
-    assert "Xếp loại dự kiến" in month and "Đã duyệt" in month
-    _, url, page = _dev_login(base, "Quản trị viên tỉnh")
-    assert url.endswith("/t/khanh-hoa/rollout") and "Lộ trình triển khai" in page
+    _check_the_demo_work_pages(base, datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("day", DEMO_DAYS)
+def test_the_demo_has_a_month_to_show_on_any_day(demo_on_days, day):
+    base, _, _ = demo_on_days[day]
+    _check_the_demo_work_pages(base, date.fromisoformat(day))

@@ -142,7 +142,7 @@ def test_an_official_logs_and_submits_on_the_page_under_the_services_rules(clien
 
     # The service's rules answer on the page, in the page's language, with what was typed kept.
     r = add(client, w, page, quantity="12", evidence="13/SNV")
-    assert r.status_code == 422 and "vượt mức tối đa 600 phút" in text(r) and 'value="13/SNV"' in text(r)
+    assert r.status_code == 422 and "vượt mức tối đa 10 giờ" in text(r) and 'value="13/SNV"' in text(r)
     r = add(client, w, page, quantity="hai")
     assert r.status_code == 422 and "Số lượng phải là một số" in text(r)
     r = add(client, w, page, evidence="12/SNV")

@@ -296,7 +296,9 @@ def test_closing_a_month_scores_it_and_the_api_explains_and_exports(client, w, m
         assert db.session.scalar(select(WorkEntry.state)) == EntryState.locked
 
 
-def test_the_month_so_far_projects_pending_work_at_the_default_quality(w):
+def test_the_month_so_far_projects_the_pace_so_far_over_the_month(w):
+    """Approved work and submitted work (at the default quality) count; a draft is listed but does
+    not count until it is submitted. The projection carries the pace so far over the month."""
     from kpi_platform.scoring import projection  # noqa: PLC0415
 
     ids = w["ids"]
@@ -304,9 +306,13 @@ def test_the_month_so_far_projects_pending_work_at_the_default_quality(w):
         approved(ids["clerk"], w["item_b"], date(2025, 3, 3), 42, "excellent")
         approved(ids["clerk"], w["item_b"], date(2025, 3, 4), 40, None, state=EntryState.submitted)  # good: 36
         approved(ids["clerk"], w["item_b"], date(2025, 3, 5), 10, "good", state=EntryState.returned)
+        approved(ids["clerk"], w["item_b"], date(2025, 3, 6), 20, None, state=EntryState.draft)
         month = projection.month_so_far(ids["clerk"], date(2025, 3, 14))
-        assert (month["approved_points"], month["projected_points"]) == (42, 78)
+        assert (month["approved_points"], month["pending_points"], month["projected_points"]) == (42, 36, 78)
         assert (month["available_hours_so_far"], month["available_hours_month"]) == (80, 168)  # 10 and 21 days
-        assert month["projected_task"] == Decimal("32.50") and month["projected_total"] == Decimal("62.50")
-        assert month["projected_tier"] == 3 and [line["projected"] for line in month["lines"]] == [False, True, False]
+        # At this pace (78 of 80 hours so far): 70 × 78/80 = 68.25; if the month ended today: 70 × 78/168.
+        assert month["projected_task"] == Decimal("68.25") and month["projected_total"] == Decimal("98.25")
+        assert month["task_so_far"] == Decimal("32.50") and month["projected_tier"] == 1
+        assert [line["projected"] for line in month["lines"]] == [False, True, False, False]
+        assert [line["counted"] for line in month["lines"]] == [True, True, False, False]
         db.session.rollback()

@@ -11,23 +11,30 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select
 
 from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
+from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
 from kpi_platform.org.models import Assignment
 from kpi_platform.scoring import engine, products, records, runs
 from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
-from kpi_platform.scoring.models import GeneralMark
+from kpi_platform.scoring.models import GeneralMark, PeriodResult
 from kpi_platform.worklog import calendar
-from kpi_platform.worklog.models import EntryState, WorkEntry
+from kpi_platform.worklog.models import ClosedPeriod, EntryState, WorkEntry
 
 SHOWN = (EntryState.draft, EntryState.submitted, EntryState.approved, EntryState.returned, EntryState.locked)
+APPROVED = (EntryState.approved, EntryState.locked)
 
 
 def month_so_far(official_id: uuid.UUID, day: date) -> dict:
+    """Approved points, and with the submitted work at the default quality (drafts are listed but
+    count only once submitted; in a closed month only approved work counts), against the hours
+    available so far; the projection carries that pace over the month's working days:
+    task = task_max * min(1, points so far / hours available so far)."""
     start, end = runs.period_of("month", day)
     settings = scoring_settings.settings_on(start)
     rules = engine.Rules.from_settings(settings)
     default_quality = settings["review"].get("default_quality", "good")
+    closed = db.session.get(ClosedPeriod, (require_tenant_id(), start)) is not None
     rows = db.session.execute(
         select(WorkEntry, CatalogItemVersion, CatalogItem.code)
         .join(
@@ -45,9 +52,10 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
         )
         .order_by(WorkEntry.work_date, WorkEntry.created_at)
     )
-    lines, approved, projected = [], Decimal(0), Decimal(0)
+    lines, approved, pending = [], Decimal(0), Decimal(0)
     for entry, version, code in rows:
-        pending = entry.state in (EntryState.draft, EntryState.submitted)
+        waiting = entry.state == EntryState.submitted and not closed
+        counted = entry.state in APPROVED or waiting
         computed = engine.line_points(
             engine.Line(
                 entry.id,
@@ -55,23 +63,25 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
                 d(version.norm_minutes),
                 d(version.complexity_coefficient),
                 d(entry.quantity),
-                default_quality if pending else entry.quality,
+                default_quality if waiting else entry.quality,
                 entry.late_working_days,
                 str(entry.state),
             ),
             rules,
         )
-        if entry.state in (EntryState.approved, EntryState.locked):
+        if entry.state in APPROVED:
             approved += computed.points
-        if entry.state != EntryState.returned:
-            projected += computed.points
+        elif waiting:
+            pending += computed.points
         lines.append(
             {
                 **computed.as_dict(),
+                "points": computed.points if counted else Decimal(0),
+                "counted": counted,
                 "work_date": entry.work_date,
                 "item_name": version.name_vi,
                 "state": str(entry.state),
-                "projected": pending,
+                "projected": waiting,
             }
         )
     posts = db.session.scalars(
@@ -85,24 +95,36 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
     working = calendar.working_days(start, end - timedelta(days=1))
     month_hours = engine.available_hours(runs.day_shares(posts, working, leave), rules)
     so_far_hours = engine.available_hours(runs.day_shares(posts, [x for x in working if x <= day], leave), rules)
-    mark = db.session.get(GeneralMark, (posts[0].tenant_id, official_id, start)) if posts else None
+    mark = db.session.get(GeneralMark, (require_tenant_id(), official_id, start))
     general = d(mark.score) if mark else None
-    projected_score = engine.score(projected, month_hours, rules, general=general)
+    points = approved + pending
+    at_pace = engine.score(points, so_far_hours, rules, general=general)
+    if_it_ended_today = engine.score(points, month_hours, rules, general=general)
+    run = runs.latest_run("month", start)
+    official = db.session.get(PeriodResult, (require_tenant_id(), run.id, official_id)) if run else None
     return {
         "month": start,
         "day": day,
+        "closed": closed,
         "lines": lines,
         "approved_points": approved,
-        "projected_points": projected,
+        "pending_points": pending,
+        "projected_points": points,
         "available_hours_so_far": so_far_hours,
         "available_hours_month": month_hours,
         "working_days_month": len(working),
-        "projected_task": engine.rounded(projected_score.task, "0.01"),
-        "general": projected_score.general,
-        "general_assumed": projected_score.general_assumed,
-        "projected_total": engine.rounded(projected_score.total, "0.01"),
-        "projected_tier": engine.tier_for(projected_score.total, rules),
+        "working_days_so_far": len([x for x in working if x <= day]),
+        # None before the month's first working day: there is no pace to carry over yet.
+        "pace": points / so_far_hours if so_far_hours else None,
+        "projected_task": engine.rounded(at_pace.task, "0.01") if so_far_hours else None,
+        "task_so_far": engine.rounded(if_it_ended_today.task, "0.01"),
+        "general": at_pace.general,
+        "general_assumed": at_pace.general_assumed,
+        "projected_total": engine.rounded(at_pace.total, "0.01") if so_far_hours else None,
+        "projected_tier": engine.tier_for(at_pace.total, rules) if so_far_hours else None,
         "tier_names": {int(r["tier"]): r["name_vi"] for r in settings["ratings"]},
+        "result": official,
+        "run": run if official else None,
     }
 
 

@@ -4,7 +4,7 @@ and a domain error's message in the page's language. No business rule here."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import g, render_template
@@ -44,6 +44,20 @@ def parse_date(text: str | None, default: date | None = None) -> date | None:
         return date.fromisoformat((text or "").strip())
     except ValueError:
         return default
+
+
+def month_day(text: str | None, now: date) -> date:
+    """The day a month page reads up to, from `?month=YYYY-MM`: today in this month (or for
+    anything unreadable or ahead), the last day of a past month."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return now
+    if first > now:
+        return now
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return min(last, now)
 
 
 def parse_uuid(text: str | None) -> uuid.UUID | None:

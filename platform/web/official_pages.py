@@ -18,6 +18,7 @@ from kpi_platform.web import reads
 from kpi_platform.web.blueprint import bp
 from kpi_platform.web.common import (
     message_of,
+    month_day,
     my_official,
     no_official_page,
     parse_date,
@@ -214,19 +215,6 @@ def delete_entry(work_entry_id: uuid.UUID):
 # ---------------------------------------------------------------- my month
 
 
-def _month_day(text: str | None, now: date) -> date:
-    """The day to score the month up to: today in this month, the last day of a past month."""
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        return now
-    if first > now:
-        return now
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return min(last, now)
-
-
 @bp.get("/t/<tenant>/month")
 @page()
 def month():
@@ -234,7 +222,7 @@ def month():
     if official is None:
         return no_official_page()
     now = today()
-    day = _month_day(request.args.get("month"), now)
+    day = month_day(request.args.get("month"), now)
     result = projection.month_so_far(official.id, day)
     method = reads.scoring_method(result["month"])
     decree = projection.decree_so_far(official.id, day) if method == "decree-335" else None

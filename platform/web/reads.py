@@ -167,22 +167,32 @@ def _waiting(official_ids) -> Counter:
     )
 
 
-def team_month(reviewer_official_id: uuid.UUID, today: date) -> dict:
-    """Each reviewee's month so far (scoring.projection) and the working days up to yesterday they
-    logged nothing on (leave aside): the gaps a reviewer should ask about."""
+def team_month(reviewer_official_id: uuid.UUID, day: date, today: date) -> dict:
+    """Each reviewee's month up to `day` (scoring.projection; under Decree 335 the assigned products
+    too) and the working days up to yesterday they logged nothing on (leave aside): the gaps a
+    reviewer should ask about. A past month shows its official result once it is scored."""
     people = org.reviewees_of(reviewer_official_id, today)
     officials = db.session.scalars(select(org.Official).where(org.Official.id.in_(people))).all() if people else []
     officials.sort(key=lambda o: sort_key(o.full_name))
-    start = today.replace(day=1)
-    yesterday = today - timedelta(days=1)
-    working = calendar.working_days(start, yesterday) if yesterday >= start else []
+    start = day.replace(day=1)
+    until = min(day, today - timedelta(days=1))
+    working = calendar.working_days(start, until) if until >= start else []
     ids = [o.id for o in officials]
-    logged = _logged_days(ids, start, today)
-    leave = records.leave_days(start, today + timedelta(days=1), ids)
+    logged = _logged_days(ids, start, day)
+    leave = records.leave_days(start, day + timedelta(days=1), ids)
     waiting = _waiting(ids)
+    decree = scoring_method(start) == "decree-335"
     rows = []
     for official in officials:
-        month = projection.month_so_far(official.id, today)
-        gaps = [day for day in working if day not in logged[official.id] and day not in leave[official.id]]
-        rows.append({"official": official, "month": month, "gaps": gaps, "waiting": waiting.get(official.id, 0)})
-    return {"rows": rows, "start": start, "working_days_so_far": len(working)}
+        month = projection.month_so_far(official.id, day)
+        gaps = [d for d in working if d not in logged[official.id] and d not in leave[official.id]]
+        rows.append(
+            {
+                "official": official,
+                "month": month,
+                "decree": projection.decree_so_far(official.id, day) if decree else None,
+                "gaps": gaps,
+                "waiting": waiting.get(official.id, 0),
+            }
+        )
+    return {"rows": rows, "start": start, "day": day, "working_days_so_far": len(working), "decree": decree}

@@ -4,6 +4,8 @@ reason (worklog.service.review decides, all or nothing); and the team's month at
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -12,7 +14,7 @@ from kpi_platform.errors import DomainError
 from kpi_platform.identity.auth import page
 from kpi_platform.web import reads
 from kpi_platform.web.blueprint import bp
-from kpi_platform.web.common import message_of, my_official, no_official_page, parse_uuid, today
+from kpi_platform.web.common import message_of, month_day, my_official, no_official_page, parse_uuid, today
 from kpi_platform.worklog import service as worklog
 
 
@@ -100,6 +102,14 @@ def team():
     if official is None:
         return no_official_page()
     now = today()
+    day = month_day(request.args.get("month"), now)
+    first = day.replace(day=1)
+    previous = first - timedelta(days=1)
     return render_template(
-        "team.html", team=reads.team_month(official.id, now), now=now, ratings=reads.rating_names(now)
+        "team.html",
+        team=reads.team_month(official.id, day, now),
+        now=now,
+        ratings=reads.rating_names(first),
+        previous=previous.strftime("%Y-%m"),
+        following=None if day >= now else (first + timedelta(days=32)).strftime("%Y-%m"),
     )

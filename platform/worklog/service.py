@@ -125,14 +125,21 @@ def claimed_minutes(official_id: uuid.UUID, day: date, *, excluding: uuid.UUID |
     return Decimal(str(db.session.scalar(stmt)))
 
 
+def _hours(minutes, decimal_mark: str) -> str:
+    """Minutes as the pages show them: hours with at most two decimals (8; 8,5 in Vietnamese)."""
+    text = f"{Decimal(minutes) / 60:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", decimal_mark)
+
+
 def _check_cap(official_id, day, version, quantity, rules: Rules, excluding=None) -> None:
     cap = rules.cap_minutes if calendar.is_working_day(day) else rules.overtime_minutes
     total = claimed_minutes(official_id, day, excluding=excluding) + standard_minutes(version, quantity)
     if total > cap:
         raise _invalid(
             "quantity",
-            f"Tổng thời gian chuẩn trong ngày sẽ là {total:.0f} phút, vượt mức tối đa {cap} phút.",
-            f"The day's standard time would be {total:.0f} minutes, above the cap of {cap} minutes.",
+            f"Tổng giờ chuẩn đã khai trong ngày sẽ là {_hours(total, ',')} giờ, "
+            f"vượt mức tối đa {_hours(cap, ',')} giờ.",
+            f"The day's standard time would be {_hours(total, '.')} hours, above the cap of {_hours(cap, '.')} hours.",
             "daily_cap_exceeded",
         )
 
