@@ -607,7 +607,7 @@ def run(n: int, entries: int, allowed_requests: int, search_runs: int, export_ru
                     "valid_from": STAFF_FROM,
                 },
             )
-            org.set_unit_head(a["unit_ids"][agency], director.id)
+            org.set_unit_head(a["unit_ids"][agency], director.id, effective_date=STAFF_FROM)
             db.session.commit()
             director_id = director.id
         db.session.remove()

@@ -101,7 +101,7 @@ def build(people: int, per_person: int) -> dict:
             employment_kind="cong_chuc",
             assignment={"unit_id": division.id, "position_id": lead.id, "valid_from": START},
         )
-        org.set_unit_head(division.id, head_official.id)
+        org.set_unit_head(division.id, head_official.id, effective_date=START)
         members = [
             org.create_official(
                 staff_code=f"CV{n:03d}",

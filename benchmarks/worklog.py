@@ -242,7 +242,7 @@ def _build_team(a: dict, rng: random.Random) -> dict:
             employment_kind="cong_chuc",
             assignment={**assignment, "position_id": a["position_ids"][f"{AGENCY}-VT03"]},  # Trưởng phòng
         )
-        org.set_unit_head(division.id, head.id)
+        org.set_unit_head(division.id, head.id, effective_date=assignment["valid_from"])
         members = []
         for k in range(TEAM_SIZE):
             position = TEAM_POSITIONS[k % len(TEAM_POSITIONS)]

@@ -24,6 +24,7 @@ from kpi_platform.org import service as org
 from kpi_platform.org.models import OrgUnit
 from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import WorkEntry
@@ -126,8 +127,8 @@ def seed_org() -> None:
             email=".".join(fold(name).split()) + "@khanh-hoa.demo",
             assignment={"unit_id": unit.id, "position_id": position.id, "valid_from": DEMO_START},
         )
-        if position is not staff and unit.head_official_id is None:  # the first one placed there heads it
-            org.set_unit_head(unit.id, official.id)
+        if position is not staff and org.head_of(unit.id, DEMO_START) is None:  # the first one placed there heads it
+            org.set_unit_head(unit.id, official.id, effective_date=DEMO_START)
     org.reorganise(
         effective_date=MERGER_DAY,
         reason="Sáp nhập tỉnh Ninh Thuận vào tỉnh Khánh Hòa",
@@ -367,6 +368,9 @@ def seed(token_file: Path) -> list[str]:
         with tenant_scope(tenant.id):
             if tenant.slug == "khanh-hoa":
                 seed_org()
+                # Khánh Hòa scores by standard hours (its 2025 method), also after Decree 335 came in force.
+                tenant_settings.save({"scoring_method": "hours"}, valid_from=DEMO_START, origin="demo")
+                db.session.commit()
             # Accounts of officials only where the demo has an org for them to belong to.
             with_org = db.session.scalar(select(OrgUnit.id).limit(1)) is not None
             for local, name, roles in DEMO_ACCOUNTS:

@@ -12,7 +12,7 @@ from kpi_platform.catalog.models import (
 from kpi_platform.db import Base, TenantScoped
 from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, PrincipalRole
 from kpi_platform.onboarding.models import ImportJob, RolloutEvent
-from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitKind
+from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitHead, UnitKind
 from kpi_platform.scoring.models import (
     AssignedProduct,
     DisciplinaryRecord,
@@ -23,9 +23,9 @@ from kpi_platform.scoring.models import (
     Leave,
     PeriodResult,
     PeriodRun,
-    SettingsVersion,
 )
 from kpi_platform.tenancy.models import Tenant
+from kpi_platform.tenant_settings.models import SettingsVersion
 from kpi_platform.worklog.models import CalendarDay, ClosedPeriod, EdocEvent, EdocIntegration, WorkEntry
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "SettingsVersion",
     "Tenant",
     "TenantScoped",
+    "UnitHead",
     "UnitKind",
     "WorkEntry",
 ]

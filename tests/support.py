@@ -75,7 +75,7 @@ def build_org(tenant, marker: str = "", day=None, prefix: str = "") -> dict:
             employment_kind="can_bo",
             assignment={"unit_id": commune.id, "position_id": staff.id, "valid_from": day},
         )
-        org.set_unit_head(agency.id, director.id)
+        org.set_unit_head(agency.id, director.id, effective_date=day)
         assignment = org.assignments_of(clerk.id)[0]
         db.session.commit()
     return {

@@ -42,7 +42,7 @@ def w(tenant_a, make_account):
         org.update_official(ids["director"], {"principal_id": people["director"].id})
         org.update_official(ids["clerk"], {"principal_id": people["clerk"].id})
         org.update_official(ids["commune_clerk"], {"principal_id": people["commune_head"].id})
-        org.set_unit_head(ids["commune"], ids["commune_clerk"])
+        org.set_unit_head(ids["commune"], ids["commune_clerk"], effective_date=date(2025, 1, 1))
         db.session.commit()
     return {"ids": ids, **people, "slug": tenant_a.slug}
 

@@ -18,8 +18,8 @@ from kpi_platform.db import db
 from kpi_platform.errors import Invalid
 from kpi_platform.org import service as org
 from kpi_platform.scoring import products, records, runs
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.models import AssignedProduct, PeriodResult
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
 MARCH = date(2025, 3, 1)
@@ -32,7 +32,7 @@ def w(tenant_a, make_account):
     clerk = make_account(tenant_a, roles=["official"], name="Trần Thị Bình")
     with tenant_scope(tenant_a.id):
         org.update_official(ids["clerk"], {"principal_id": clerk.id})
-        scoring_settings.save({"scoring_method": "decree-335"}, valid_from=MARCH)
+        tenant_settings.save({"scoring_method": "decree-335"}, valid_from=MARCH)
         db.session.commit()
     return {"ids": ids, **cat, "clerk": clerk, "tenant": tenant_a, "slug": tenant_a.slug}
 
@@ -219,7 +219,7 @@ def test_switching_method_at_a_month_boundary_leaves_earlier_results_untouched(w
         # February scored again after the switch is still scored by hours.
         assert runs.run_period("month", date(2025, 2, 1)).method == "hours"
         with pytest.raises(Invalid) as refused:
-            scoring_settings.save({"scoring_method": "hours"}, valid_from=date(2025, 4, 15))
+            tenant_settings.save({"scoring_method": "hours"}, valid_from=date(2025, 4, 15))
         assert refused.value.code == "method_change_mid_period"
         db.session.rollback()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,8 @@ from kpi_platform.db import db
 from kpi_platform.onboarding import rollout, service
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, Official, OrgUnit
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenant_settings import service as tenant_settings
 
 TODAY = date(2025, 5, 15)
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,10 +67,12 @@ def test_a_pack_imports_cleanly_and_a_second_import_changes_nothing(tenant_a, tm
         assert sorted(item.code for item, _ in allowed) == ["B-001", "B-002", "D-001"]  # no C item in the commune
         # Heads, reviewers, accounts linked, settings and rollout recorded.
         syt = db.session.scalar(select(OrgUnit).where(OrgUnit.code == "SYT"))
-        assert org.get_official(syt.head_official_id).staff_code == "TN001"
+        assert org.get_official(org.head_of(syt.id, date(2025, 4, 2))).staff_code == "TN001"
+        first_day = min(v.valid_from for v in org.unit_history(syt.id))
+        assert [h.valid_from for h in org.head_history(syt.id)] == [first_day]  # head since the unit began
         assert org.get_official(cuong.reviewer_id).staff_code == "TN002"
         assert cuong.principal_id is not None
-        assert scoring_settings.settings_on(date(2025, 2, 1))["quality"][1]["factor"] == 0.9
+        assert tenant_settings.settings_on(date(2025, 2, 1)).quality[1].factor == Decimal("0.9")
         assert [str(e.step) for e in rollout.events()] == ["pilot_started", "official_start", "extension"]
         decision = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "catalog.import.approved"))
         assert "Quyết định số 35/QĐ-BCĐ" in decision.after["decision"]
@@ -301,7 +304,7 @@ def test_a_new_tenant_starts_from_the_reference_pack_as_a_template(app, tmp_path
         assert [i.code for i in items] == ["A-001", "B-001", "B-002", "D-001"]  # no agency's C item
         assert {i.status for i in items} == {ItemStatus.submitted}  # for the new province's own committee
         assert {i.origin for i in items} == {"template:mau"}
-        assert count(Official) == 0 and scoring_settings.version_on(date(2025, 2, 1)) is not None
+        assert count(Official) == 0 and tenant_settings.version_on(date(2025, 2, 1)) is not None
     tenancy.suspend_tenant("tinh-moi")
 
 

@@ -501,6 +501,23 @@ def test_unit_head_assignment_end_position_and_dissolve_through_http(api, kh):
     r = api.put(f"/org/units/{kh['division']}/head", {"official_id": "00000000-0000-0000-0000-000000000009"})
     assert r.status_code == 422 and r.json["error"]["fields"] == {"head_official_id": ["unknown"]}
     assert api.put(f"/org/units/{kh['division']}/head", {"official_id": None}).json["head_official_id"] is None
+    # Heads are effective-dated: a head from a past day, kept in the unit's history.
+    r = api.put(
+        f"/org/units/{kh['commune']}/head", {"official_id": str(kh["commune_clerk"]), "effective_date": "2025-02-01"}
+    )
+    assert r.status_code == 200 and r.json["head_official_id"] == str(kh["commune_clerk"])
+    assert api.get(f"/org/units/{kh['commune']}", as_of="2025-01-31").json["head_official_id"] is None
+    heads = api.get(f"/org/units/{kh['commune']}/heads").json
+    assert [(h["official_id"], h["valid_from"], h["valid_to"]) for h in heads] == [
+        (str(kh["commune_clerk"]), "2025-02-01", None)
+    ]
+    r = api.put(f"/org/units/{kh['commune']}/head", {"official_id": None, "effective_date": "2025-01-15"})
+    assert r.status_code == 409  # before a later change: the history is changed from its end only
+    # Positions no longer take a job description id (descriptions are found by position).
+    r = api.post(
+        "/org/positions", {"code": "X1", "name_vi": "X", "category": "support", "job_description_id": str(kh["root"])}
+    )
+    assert r.status_code == 422 and "job_description_id" in r.json["error"]["fields"]
 
     position = api.get(f"/org/positions/{kh['staff_position']}").json
     assert position["code"] == "CV" and position["category"] == "professional"

@@ -33,6 +33,7 @@ from kpi_platform.identity import service as identity
 from kpi_platform.identity import sessions
 from kpi_platform.org import service as org
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 
 pytestmark = pytest.mark.no_tx
@@ -101,6 +102,7 @@ def province(app):
         org.update_official(ids["clerk"], {"principal_id": clerk.id})
         if not calendar.is_working_day(today):  # a weekend run: today is made a worked day
             calendar.set_day(today, "working", "Ngày làm bù")
+        tenant_settings.save({"scoring_method": "hours"}, valid_from=date(2025, 1, 1))  # Khánh Hòa's method
         db.session.commit()
         people = {"clerk": clerk.id, "director": cat["director"].id, "admin": admin.id}
     return {"tenant": tenant, "ids": ids, "today": today, **people}

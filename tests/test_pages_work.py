@@ -21,6 +21,7 @@ from kpi_platform.db import db
 from kpi_platform.identity import service as identity
 from kpi_platform.org import service as org
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
@@ -54,6 +55,8 @@ def w(tenant_a, make_account):
         org.update_official(ids["commune_clerk"], {"principal_id": commune.id})
         if not calendar.is_working_day(today):
             calendar.set_day(today, "working", "Làm bù")
+        # The province scores by standard hours (the national method is the default from 2026).
+        tenant_settings.save({"scoring_method": "hours"}, valid_from=date(2025, 1, 1))
         db.session.commit()
     return {
         "ids": ids,
@@ -381,11 +384,13 @@ def test_each_person_lands_on_their_work_and_sees_only_their_own(client, w, tena
 
 
 def test_my_month_says_so_when_the_province_scores_assigned_products(client, w):
-    from kpi_platform.scoring import settings as scoring_settings  # noqa: PLC0415
+    from kpi_platform.tenant_settings import service as tenant_settings  # noqa: PLC0415
 
     with tenant_scope(w["tenant"].id):
-        scoring_settings.save({"scoring_method": "decree-335"}, valid_from=w["today"].replace(day=1))
+        tenant_settings.save({"scoring_method": "decree-335"}, valid_from=w["today"].replace(day=1))
         db.session.commit()
     sign_in(client, w["tenant"], w["clerk"])
     page = text(client.get(f"/t/{w['slug']}/month"))
     assert "theo sản phẩm được giao (Nghị định 335/2025/NĐ-CP)" in page and "Tháng của tôi" in page
+    # Nothing assigned yet: no score and no tier, projected or otherwise.
+    assert "chưa đủ dữ liệu để tính điểm và xếp loại" in page and "Xếp loại dự kiến" not in page

@@ -23,8 +23,9 @@ from kpi_platform.context import tenant_scope
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.scoring import kpi, records, runs, staffing
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.models import PeriodResult
+from kpi_platform.tenant_settings import document as settings_document
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
 MARCH = date(2025, 3, 1)
@@ -108,6 +109,8 @@ def test_leave_part_time_and_an_unmarked_general_score(w):
             (Decimal(108), Decimal("0.9"), Decimal(1)),
             (Decimal(8), Decimal(1), Decimal("0.8")),
         ]  # the returned entry and April's are not lines of March
+        assert [line["item_code"] for line in explained["lines"]] == ["B-001", "C-001"]  # codes, with names beside
+        assert all(line["item_name"] and line["item_name"] != line["item_code"] for line in explained["lines"])
         assert explained["lines_sum"] == explained["points"] == 116
         assert explained["tier_name_vi"] == "Hoàn thành tốt nhiệm vụ" and explained["threshold"] == 70
 
@@ -195,9 +198,9 @@ def test_settings_changed_mid_period_and_results_reproducible(w):
         before = result(march, ids["clerk"]).total  # 45 + 30
         # From 15 March "good" counts 0.8: a month is scored with the settings in force on its
         # first day, so March keeps 0.9 and April takes 0.8.
-        quality = [dict(level) for level in scoring_settings.DEFAULTS["quality"]]
+        quality = [dict(level) for level in settings_document.DEFAULTS["quality"]]
         quality[1]["factor"] = 0.8
-        version = scoring_settings.save({"quality": quality}, valid_from=date(2025, 3, 15))
+        version = tenant_settings.save({"quality": quality}, valid_from=date(2025, 3, 15))
         march_again = runs.run_period("month", MARCH)
         april = runs.run_period("month", date(2025, 4, 1))
         assert before == Decimal("75.000") and result(march_again, ids["clerk"]).total == before
@@ -288,7 +291,7 @@ def test_closing_a_month_scores_it_and_the_api_explains_and_exports(client, w, m
         headers=w["admin"].headers,
         json={
             "valid_from": "2025-03-01",
-            "document": {"weights": {**scoring_settings.DEFAULTS["weights"], "general_max": 30}},
+            "document": {"weights": {"general_max": 30}},
         },
     )
     assert r.status_code == 200 and "2025-03-01" not in r.json["recomputing"]

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpi_platform.scoring import engine
-from kpi_platform.scoring.settings import DEFAULTS
+from kpi_platform.tenant_settings.document import TenantSettings
 
-RULES = engine.Rules.from_settings(DEFAULTS)
+RULES = engine.Rules.from_settings(TenantSettings.from_document({}))
 QUALITIES = ["excellent", "good", "acceptable", "poor"]  # best first
 
 norms = st.decimals(min_value=Decimal(1), max_value=Decimal(2400), places=2)

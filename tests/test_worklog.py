@@ -15,8 +15,8 @@ from support import build_catalog, build_org
 from kpi_platform.context import tenant_scope
 from kpi_platform.db import db
 from kpi_platform.org import service as org
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar, edoc
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
@@ -229,8 +229,7 @@ def test_auto_approval_when_the_tenant_turns_it_on(client, w):
     entry = log(client, w, actual_minutes=45, submit=True).json
     assert entry["state"] == "submitted"  # off by default
     with tenant_scope(w["tenant"].id):
-        review = {**scoring_settings.DEFAULTS["review"], "auto_approve_routine": True}
-        scoring_settings.save({"review": review}, valid_from=date(2025, 1, 1))
+        tenant_settings.save({"review": {"auto_approve_routine": True}}, valid_from=date(2025, 1, 1))
         db.session.commit()
     routine = log(client, w, actual_minutes=45, submit=True).json  # a B item, within its 60-minute norm
     assert routine["state"] == "approved" and routine["auto_approved"] is True and routine["quality"] == "good"

@@ -35,8 +35,9 @@ from kpi_platform.db import contains, db
 from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
 from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
-from kpi_platform.org.models import Assignment, OrgUnit
+from kpi_platform.org.models import Assignment
 from kpi_platform.org.vietnamese import fold
+from kpi_platform.tenancy import service as tenancy
 
 # The defaults of domain.md; a tenant replaces them with its own table.
 DEFAULT_COMPLEXITY = (
@@ -123,8 +124,8 @@ def _official_of(principal) -> uuid.UUID | None:
     return official.id if official else None
 
 
-def _heads_agency(principal, agency_id: uuid.UUID) -> bool:
-    head = db.session.scalar(select(OrgUnit.head_official_id).where(OrgUnit.id == agency_id))
+def _heads_agency(principal, agency_id: uuid.UUID, day: date) -> bool:
+    head = org.head_of(agency_id, day)
     return head is not None and head == _official_of(principal)
 
 
@@ -148,9 +149,10 @@ def _works_inside(principal, agency_id: uuid.UUID, day: date) -> bool:
 
 
 def may_decide(principal, group: Group, agency_id: uuid.UUID | None) -> bool:
+    """A/B/D: the steering committee; C: whoever heads the owning agency today."""
     if group in TENANT_WIDE_GROUPS:
         return principal.has_any_role({str(Role.steering_committee)})
-    return _heads_agency(principal, agency_id)
+    return _heads_agency(principal, agency_id, tenancy.tenant_today())
 
 
 def may_draft(principal, group: Group, agency_id: uuid.UUID | None, day: date) -> bool:
@@ -158,7 +160,7 @@ def may_draft(principal, group: Group, agency_id: uuid.UUID | None, day: date) -
         return True
     if group in TENANT_WIDE_GROUPS:
         return principal.has_any_role(TENANT_WIDE_DRAFTERS)
-    if _heads_agency(principal, agency_id):
+    if _heads_agency(principal, agency_id, day):
         return True
     return principal.has_any_role({str(Role.unit_head), str(Role.manager)}) and _works_inside(principal, agency_id, day)
 

@@ -46,9 +46,10 @@ from kpi_platform.org.models import (
     OrgUnit,
     OrgUnitVersion,
     PositionCategory,
+    UnitHead,
 )
 from kpi_platform.org.vietnamese import fold
-from kpi_platform.scoring import settings as scoring_settings
+from kpi_platform.tenant_settings import service as tenant_settings
 
 SAMPLE = 20  # codes listed per action in a report
 Progress = Callable[[str, int, int], None]
@@ -130,13 +131,10 @@ class _Import:
                         [{k: level[k] for k in ("code", "name_vi", "name_en", "coefficient")} for level in complexity]
                     )
         rest = {k: val for k, val in document.items() if k not in ("complexity", "valid_from")}
-        current = scoring_settings.version_on(document["valid_from"])
-        same = current is not None and current.document == scoring_settings.plain(
-            {k: val for k, val in rest.items() if val is not None}
-        )
+        same = not tenant_settings.would_change(rest, valid_from=document["valid_from"])
         self.report.add("settings", "unchanged" if same else "change", document["valid_from"].isoformat())
         if not same and not self.dry_run:
-            scoring_settings.save(rest, valid_from=document["valid_from"], by=self.by, origin=self.origin)
+            tenant_settings.save(rest, valid_from=document["valid_from"], by=self.by, origin=self.origin)
 
     def units(self) -> None:
         rows = self.pack.units
@@ -310,14 +308,27 @@ class _Import:
         self.progress("officials", len(rows), len(rows))
 
     def heads_and_reviewers(self) -> None:
-        heads = {u.code: u.head_official_id for u in db.session.scalars(select(OrgUnit))}
-        updates = []
+        """A unit's first head starts with the unit's own first day in the pack; a later change of
+        head starts on the import day (the past heads stay on record)."""
+        latest = {  # each unit's latest headship: the head as the pack describes it, now or from a later day
+            h.unit_id: h for h in db.session.scalars(select(UnitHead).order_by(UnitHead.valid_from))
+        }
+        first_heads = []
         for row in self.pack.units:
             wanted = self.official_ids.get(row["head_staff_code"]) if row.get("head_staff_code") else None
-            if wanted is not None and heads.get(row["code"]) != wanted:
-                updates.append({"id": self.unit_ids[row["code"]], "head_official_id": wanted})
-                self.report.add("unit_heads", "change", row["code"])
-        self._update(OrgUnit, updates)
+            unit_id = self.unit_ids.get(row["code"])
+            current = latest.get(unit_id)
+            if wanted is None or (current is not None and current.official_id == wanted and current.valid_to is None):
+                continue
+            self.report.add("unit_heads", "change", row["code"])
+            if unit_id is None:  # a unit a dry run would create
+                continue
+            if current is None:
+                first_heads.append({"id": uuid.uuid4(), "unit_id": unit_id, "official_id": wanted,
+                                    "valid_from": row["valid_from"], "valid_to": None})  # fmt: skip
+            elif not self.dry_run:
+                org.set_unit_head(unit_id, wanted, effective_date=max(self.today, current.valid_from))
+        self._insert(UnitHead, first_heads)
         reviewers = dict(db.session.execute(select(Official.staff_code, Official.reviewer_id)).all())
         updates = []
         for row in self.pack.officials:

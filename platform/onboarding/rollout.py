@@ -24,9 +24,9 @@ from kpi_platform.identity.models import IdentityProvider, Principal
 from kpi_platform.onboarding.models import RolloutEvent, RolloutStep
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, Official, OrgUnit
-from kpi_platform.scoring.settings import plain
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.tenancy.models import TenantStatus
+from kpi_platform.tenant_settings.document import plain
 from kpi_platform.worklog.models import WorkEntry
 
 STEPS = (
@@ -146,7 +146,7 @@ def checklist(today: date) -> dict:
     with_post = db.session.scalar(
         select(func.count(func.distinct(Assignment.official_id))).where(org.active_on(Assignment, today))
     )
-    headed = db.session.scalar(select(func.count()).select_from(OrgUnit).where(OrgUnit.head_official_id.is_not(None)))
+    headed = len(org.heads_on(today))
     units = db.session.scalar(select(func.count()).select_from(OrgUnit))
     accounts = db.session.scalar(select(func.count()).select_from(Principal))
     steps["people_loaded"] = (

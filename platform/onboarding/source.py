@@ -77,11 +77,13 @@ class RawPack:
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: ~4x faster
-    """Records, in each mapping, the line it starts on (key "__line__"), for error locations."""
+    """Records, in each mapping, the line it starts on (key "__line__") and the line of each of its
+    keys ("__lines__"), for error locations."""
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping["__line__"] = node.start_mark.line + 1
+        mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")}
         return mapping
 
 

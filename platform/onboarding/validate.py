@@ -21,6 +21,7 @@ from kpi_platform.onboarding.source import RawPack
 from kpi_platform.org import service as org
 from kpi_platform.org.models import EmploymentKind, JobPosition, Official, OrgUnit, OrgUnitVersion, PositionCategory
 from kpi_platform.tenancy.models import TenantStatus
+from kpi_platform.tenant_settings import document as settings_document
 
 CODE = v.Regexp(CODE_PATTERN, error="only letters, digits and . _ / - (at most 60)")
 PIPE = "|"
@@ -117,30 +118,46 @@ class LevelEntry(ma.Schema):
     code = ma.fields.String(required=True, validate=v.Regexp(r"^[a-z][a-z0-9_]{0,39}$"))
     name_vi = ma.fields.String(required=True)
     name_en = ma.fields.String(required=True)
-    coefficient = ma.fields.Decimal(load_default=None, validate=v.Range(min=0, min_inclusive=False))
-    factor = ma.fields.Decimal(load_default=None, validate=v.Range(min=0, max=1))
-
-
-class RatingEntry(ma.Schema):
-    tier = ma.fields.Integer(required=True, validate=v.Range(min=1, max=4))
-    code = ma.fields.String(required=True)
-    name_vi = ma.fields.String(required=True)
-    name_en = ma.fields.String(load_default=None)
-    min_total = ma.fields.Decimal(required=True, validate=v.Range(min=0, max=100))
+    coefficient = ma.fields.Decimal(required=True, validate=v.Range(min=0, min_inclusive=False))
 
 
 class SettingsDocument(ma.Schema):
+    """settings.yaml: from when, the complexity table (the catalog's), and the tenant settings
+    themselves, which tenant_settings checks (settings_problems) as the API does."""
+
     valid_from = ma.fields.Date(required=True)
-    scoring_method = ma.fields.String(load_default="hours", validate=v.OneOf(["hours", "decree-335"]))
     complexity = ma.fields.List(ma.fields.Nested(LevelEntry), load_default=None)
-    quality = ma.fields.List(ma.fields.Nested(LevelEntry), load_default=None)
-    timeliness = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Decimal(), load_default=None)
-    ratings = ma.fields.List(ma.fields.Nested(RatingEntry), load_default=None)
-    quota = ma.fields.Dict(load_default=None)
-    weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Decimal(), load_default=None)
-    logging = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), load_default=None)
-    organisational_kpi = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Decimal(), load_default=None)
-    review = ma.fields.Dict(keys=ma.fields.String(), load_default=None)
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+def settings_problems(raw: RawPack, document: dict, loaded: dict) -> None:
+    """Each bad or unknown key of the settings as a problem on the line of the mapping that holds it."""
+    stated = {k: val for k, val in _strip(document).items() if k not in ("valid_from", "complexity")}
+    try:
+        settings_document.load(stated, loaded["valid_from"])
+    except ma.ValidationError as error:
+        for path, texts in settings_document.error_paths(error.messages).items():
+            node, line = document, document.get("__line__")
+            for part in path.split("."):  # down to the line of the key itself, or of the nearest mapping
+                if isinstance(node, dict):
+                    line = node.get("__lines__", {}).get(part, node.get("__line__", line))
+                    node = node.get(part)
+                elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                    line = node.get("__line__", line) if isinstance(node, dict) else line
+                else:
+                    break
+            text = "; ".join(texts)
+            raw.problem(
+                "settings.yaml",
+                line,
+                path,
+                "invalid_value",
+                f"Giá trị không hợp lệ: {text}.",
+                f"Invalid value: {text}.",
+            )
 
 
 class TenantDocument(ma.Schema):
@@ -263,9 +280,9 @@ def _load_rows(raw: RawPack, file: str, schema: ma.Schema) -> list[dict]:
 
 
 def _strip(value):
-    """Without the "__line__" marks the YAML reader adds to every mapping."""
+    """Without the line marks the YAML reader adds to every mapping."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value
@@ -281,7 +298,7 @@ def _load_document(raw: RawPack, file: str, schema: ma.Schema) -> dict | None:
                 {**_strip({k: v for k, v in document.items() if k != "items"}), "items": document.get("items")},
                 unknown=ma.EXCLUDE,
             )
-        return schema.load(_strip(document), unknown=ma.EXCLUDE)
+        return schema.load(_strip(document), unknown=schema.opts.unknown if file == "settings.yaml" else ma.EXCLUDE)
     except ma.ValidationError as error:
         _problems_from(raw, file, document.get("__line__"), error)
         return None
@@ -325,14 +342,11 @@ def validate(raw: RawPack, existing: Existing, *, only: set[str] | None = None) 
     pack.tenant = _load_document(raw, "tenant.yaml", TenantDocument())
     if "settings" in wanted:
         pack.settings = _load_document(raw, "settings.yaml", SettingsDocument())
+        if pack.settings is not None:
+            settings_problems(raw, raw.documents["settings.yaml"], pack.settings)
     complexity = set(existing.complexity)
     if pack.settings and pack.settings.get("complexity"):
         complexity = {level["code"] for level in pack.settings["complexity"]}
-        for level in pack.settings["complexity"]:
-            if level.get("coefficient") is None:
-                raw.problem(
-                    "settings.yaml", None, "complexity", "invalid_value", "Thiếu hệ số.", "A coefficient is missing."
-                )
 
     units = _load_rows(raw, "units.csv", UnitRow()) if "units" in wanted else []
     positions = _load_rows(raw, "positions.csv", PositionRow()) if "positions" in wanted else []

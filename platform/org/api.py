@@ -254,11 +254,21 @@ class UnitHead(MethodView):
     @blp.arguments(s.UnitHeadSchema)
     @blp.response(200, s.UnitSchema)
     def put(self, data, unit_id):
-        """Set (or clear) the head of a unit, the default reviewer of its people"""
-        service.set_unit_head(unit_id, data["official_id"])
-        view = service.unit_as_of(unit_id, today())
+        """Set (or clear) the head of a unit from a day (default today); the past heads stay on record"""
+        day = data["effective_date"] or today()
+        service.set_unit_head(unit_id, data["official_id"], effective_date=day)
+        view = service.unit_as_of(unit_id, day)
         db.session.commit()
         return view
+
+
+@blp.route("/org/units/<uuid:unit_id>/heads")
+class UnitHeads(MethodView):
+    @access()
+    @blp.response(200, s.UnitHeadPeriodSchema(many=True))
+    def get(self, unit_id):
+        """Who headed the unit, and when"""
+        return service.head_history(unit_id)
 
 
 @blp.route("/org/reorganisations")

@@ -58,18 +58,32 @@ class UnitKind(TenantScoped, Base):
 
 class OrgUnit(TenantScoped, Base):
     __tablename__ = "org_units"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "code"),
-        ForeignKeyConstraint(
-            ["tenant_id", "head_official_id"],
-            ["officials.tenant_id", "officials.id"],
-            name="fk_org_units_head_official",
-        ),
-    )
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     code: Mapped[str] = mapped_column(String(60))
-    head_official_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnitHead(TenantScoped, Base):
+    """Who headed a unit for a period (the default reviewer of its people, the leader scored on its
+    results). Effective-dated like assignments, so a month re-scored after a change of head still
+    sees the head of that month."""
+
+    __tablename__ = "unit_heads"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "unit_id"], ["org_units.tenant_id", "org_units.id"]),
+        ForeignKeyConstraint(["tenant_id", "official_id"], ["officials.tenant_id", "officials.id"]),
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="period"),
+        Index("ix_unit_heads_unit", "tenant_id", "unit_id", "valid_from"),
+        Index("ix_unit_heads_official", "tenant_id", "official_id", "valid_from"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    unit_id: Mapped[uuid.UUID]
+    official_id: Mapped[uuid.UUID]
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -106,7 +120,6 @@ class JobPosition(TenantScoped, Base):
         Enum(PositionCategory, name="position_category", native_enum=False, length=20)
     )
     unit_kinds: Mapped[list] = mapped_column(JsonType, default=list)
-    job_description_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -92,6 +92,13 @@ class UnitDissolveSchema(ma.Schema):
 
 class UnitHeadSchema(ma.Schema):
     official_id = ma.fields.UUID(required=True, allow_none=True)
+    effective_date = ma.fields.Date(load_default=None, metadata={"description": "from this day (default: today)"})
+
+
+class UnitHeadPeriodSchema(ma.Schema):
+    official_id = ma.fields.UUID()
+    valid_from = ma.fields.Date()
+    valid_to = ma.fields.Date(allow_none=True)
 
 
 class UnitRef(ma.fields.String):
@@ -156,14 +163,12 @@ class PositionSchema(ma.Schema):
     name_vi = Name(required=True, validate=validate.Length(min=1, max=300))
     category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     unit_kinds = ma.fields.List(ma.fields.String(validate=validate.Length(max=40)), load_default=list)
-    job_description_id = ma.fields.UUID(load_default=None, allow_none=True)
 
 
 class PositionUpdateSchema(ma.Schema):
     name_vi = Name(validate=validate.Length(min=1, max=300))
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     unit_kinds = ma.fields.List(ma.fields.String(validate=validate.Length(max=40)))
-    job_description_id = ma.fields.UUID(allow_none=True)
 
 
 class PositionListQuerySchema(ma.Schema):

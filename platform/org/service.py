@@ -29,6 +29,7 @@ from kpi_platform.org.models import (
     OrgUnit,
     OrgUnitVersion,
     PositionCategory,
+    UnitHead,
     UnitKind,
 )
 
@@ -100,12 +101,11 @@ def _unit_views(stmt: Select) -> list[UnitView]:
 
 
 def _view_select(day: date):
-    V = OrgUnitVersion
+    V, H = OrgUnitVersion, UnitHead
     return (
-        select(
-            OrgUnit.id, OrgUnit.code, V.name_vi, V.kind, V.parent_id, V.valid_from, V.valid_to, OrgUnit.head_official_id
-        )
+        select(OrgUnit.id, OrgUnit.code, V.name_vi, V.kind, V.parent_id, V.valid_from, V.valid_to, H.official_id)
         .join(V, and_(V.tenant_id == OrgUnit.tenant_id, V.unit_id == OrgUnit.id))
+        .outerjoin(H, and_(H.tenant_id == OrgUnit.tenant_id, H.unit_id == OrgUnit.id, active_on(H, day)))
         .where(active_on(V, day))
     )
 
@@ -397,23 +397,63 @@ def dissolve_unit(unit_id: uuid.UUID, *, effective_date: date, reason: str | Non
     )
 
 
-def set_unit_head(unit_id: uuid.UUID, official_id: uuid.UUID | None) -> OrgUnit:
-    unit = db.session.get(OrgUnit, (require_tenant_id(), unit_id))
-    if unit is None:
+def heads_on(day: date) -> dict[uuid.UUID, uuid.UUID]:
+    """unit -> the official heading it on `day`, for the whole tenant in one statement."""
+    return dict(
+        db.session.execute(select(UnitHead.unit_id, UnitHead.official_id).where(active_on(UnitHead, day))).all()
+    )
+
+
+def head_of(unit_id: uuid.UUID, day: date) -> uuid.UUID | None:
+    return db.session.scalar(select(UnitHead.official_id).where(UnitHead.unit_id == unit_id, active_on(UnitHead, day)))
+
+
+def head_history(unit_id: uuid.UUID) -> list[UnitHead]:
+    if db.session.get(OrgUnit, (require_tenant_id(), unit_id)) is None:
+        raise NotFound()
+    return db.session.scalars(select(UnitHead).where(UnitHead.unit_id == unit_id).order_by(UnitHead.valid_from)).all()
+
+
+def set_unit_head(unit_id: uuid.UUID, official_id: uuid.UUID | None, *, effective_date: date) -> UnitHead | None:
+    """The unit is headed by `official_id` (None: by nobody) from `effective_date`: the headship held
+    then ends there and the past stays as it was (a same-day correction replaces it)."""
+    if db.session.get(OrgUnit, (require_tenant_id(), unit_id)) is None:
         raise NotFound()
     if official_id is not None:
         get_official(official_id, field="head_official_id")
-    before = str(unit.head_official_id) if unit.head_official_id else None
-    unit.head_official_id = official_id
+    later = db.session.scalar(
+        select(UnitHead.valid_from).where(UnitHead.unit_id == unit_id, UnitHead.valid_from > effective_date).limit(1)
+    )
+    if later:
+        raise Conflict(
+            f"Đơn vị đã có thay đổi người đứng đầu từ ngày {later:%d/%m/%Y}; hãy thay đổi từ ngày đó trở đi.",
+            f"The unit's head already changes on {later}; change it from that date on.",
+            fields={"effective_date": ["before a later change"]},
+        )
+    current = db.session.scalar(
+        select(UnitHead).where(UnitHead.unit_id == unit_id, active_on(UnitHead, effective_date))
+    )
+    before = str(current.official_id) if current else None
+    if current is not None and current.official_id == official_id:
+        return current
+    if current is not None:
+        if current.valid_from == effective_date:
+            db.session.delete(current)
+        else:
+            current.valid_to = effective_date
+    head = None
+    if official_id is not None:
+        head = UnitHead(unit_id=unit_id, official_id=official_id, valid_from=effective_date)
+        db.session.add(head)
     db.session.flush()
     audit.record(
         "org.unit.head",
         "org_unit",
         unit_id,
         before={"head_official_id": before},
-        after={"head_official_id": str(official_id) if official_id else None},
+        after={"head_official_id": str(official_id) if official_id else None, "from": effective_date.isoformat()},
     )
-    return unit
+    return head
 
 
 # ---------------------------------------------------------------- reorganisations (mergers, splits)
@@ -602,7 +642,6 @@ def create_position(
     name_vi: str,
     category: str,
     unit_kinds: list[str] | None = None,
-    job_description_id: uuid.UUID | None = None,
 ) -> JobPosition:
     code, name_vi = (code or "").strip(), (name_vi or "").strip()
     if not code or not name_vi:
@@ -619,7 +658,6 @@ def create_position(
         name_vi=name_vi,
         category=PositionCategory(category),
         unit_kinds=sorted(set(unit_kinds or [])),
-        job_description_id=job_description_id,
     )
     db.session.add(position)
     db.session.flush()
@@ -641,8 +679,6 @@ def update_position(position_id: uuid.UUID, changes: dict) -> JobPosition:
         position.category = PositionCategory(changes["category"])
     if "unit_kinds" in changes:
         position.unit_kinds = sorted({_check_kind(k) for k in changes["unit_kinds"]})
-    if "job_description_id" in changes:
-        position.job_description_id = changes["job_description_id"]
     db.session.flush()
     audit.record(
         "org.position.update",
@@ -827,7 +863,11 @@ def reviewer_of(official: Official, day: date) -> uuid.UUID | None:
     if primary is None:
         return None
     chain = [primary, *(v.id for v in ancestors(primary, day))]
-    heads = dict(db.session.execute(select(OrgUnit.id, OrgUnit.head_official_id).where(OrgUnit.id.in_(chain))).all())
+    heads = dict(
+        db.session.execute(
+            select(UnitHead.unit_id, UnitHead.official_id).where(UnitHead.unit_id.in_(chain), active_on(UnitHead, day))
+        ).all()
+    )
     for unit in chain:
         head = heads.get(unit)
         if head and head != official.id:
@@ -836,7 +876,7 @@ def reviewer_of(official: Official, day: date) -> uuid.UUID | None:
 
 
 def units_headed_by(official_id: uuid.UUID, day: date) -> list[UnitView]:
-    return _unit_views(_view_select(day).where(OrgUnit.head_official_id == official_id).order_by(OrgUnit.code))
+    return _unit_views(_view_select(day).where(UnitHead.official_id == official_id).order_by(OrgUnit.code))
 
 
 def reviewees_of(official_id: uuid.UUID, day: date) -> set[uuid.UUID]:
@@ -850,7 +890,7 @@ def reviewees_of(official_id: uuid.UUID, day: date) -> set[uuid.UUID]:
     children: dict[uuid.UUID, list[uuid.UUID]] = {}
     for unit_id, parent_id in versions:
         children.setdefault(parent_id, []).append(unit_id)
-    heads = dict(db.session.execute(select(OrgUnit.id, OrgUnit.head_official_id)).all())
+    heads = heads_on(day)
     covered, sub_heads = set(), set()
     stack = [unit_id for unit_id, _ in versions if heads.get(unit_id) == official_id]
     while stack:

@@ -24,10 +24,10 @@ from kpi_platform.org.api import today, visible_official
 from kpi_platform.pagination import page_of
 from kpi_platform.scoring import kpi, products, records, runs, staffing, tasks
 from kpi_platform.scoring import schemas as s
-from kpi_platform.scoring import settings as scoring_settings
-from kpi_platform.scoring.models import PeriodResult, SettingsVersion
+from kpi_platform.scoring.models import PeriodResult
 from kpi_platform.spreadsheets import xlsx
-from kpi_platform.worklog import service as worklog
+from kpi_platform.tenant_settings import service as tenant_settings
+from kpi_platform.tenant_settings.document import TenantSettings, plain
 
 blp = Blueprint(
     "scoring",
@@ -37,7 +37,6 @@ blp = Blueprint(
 )
 RUNNERS = (Role.provincial_admin, Role.steering_committee)
 READERS = (Role.provincial_admin, Role.steering_committee, Role.auditor)
-MAX_RECOMPUTED_MONTHS = 12
 
 RESULT_COLUMNS = [
     ("staff_code", "Mã cán bộ"),
@@ -66,7 +65,7 @@ def _named(results: list[PeriodResult], run) -> list[dict]:
         o.id: o
         for o in db.session.scalars(select(org.Official).where(org.Official.id.in_([r.official_id for r in results])))
     }
-    tier_names = {int(r["tier"]): r["name_vi"] for r in run.settings["ratings"]}
+    tier_names = TenantSettings.from_document(run.settings).rating_names_vi
     return [
         {
             **{
@@ -91,33 +90,28 @@ class Settings(MethodView):
     def get(self, query):
         """The settings in force on a day (the tenant's version over the defaults of domain.md)"""
         day = query.get("as_of") or today()
-        version = scoring_settings.version_on(day)
+        version = tenant_settings.version_on(day)
         return {
             "valid_from": version.valid_from if version else None,
             "version": version.number if version else None,
-            "settings": scoring_settings.plain(scoring_settings.settings_on(day)),
+            "settings": tenant_settings.settings_on(day).document,
         }
 
     @access(*RUNNERS)
     @blp.arguments(s.SettingsInSchema)
     @blp.response(200, s.SettingsOutSchema)
     def put(self, data):
-        """A new version from a date; the open months since then are recomputed with it"""
-        version = scoring_settings.save(data["document"], valid_from=data["valid_from"], by=current_principal())
+        """A new version from a date (the keys sent change, the others stay); the open months since
+        then are recomputed with it"""
+        version = tenant_settings.save(data["document"], valid_from=data["valid_from"], by=current_principal())
         db.session.commit()
         months = []
         if version is not None:
-            month, last = data["valid_from"].replace(day=1), today().replace(day=1)
-            while month <= last and len(months) < MAX_RECOMPUTED_MONTHS:
-                if not worklog.is_closed(month):
-                    months.append(month)
-                month = (month + timedelta(days=32)).replace(day=1)
-            for month in months:
-                tasks.enqueue(current_tenant().id, "month", month, reason="settings_change", by=current_principal())
+            months = tasks.recompute_open_months(data["valid_from"], today=today(), by=current_principal())
         return {
             "valid_from": data["valid_from"],
             "version": version.number if version else None,
-            "settings": scoring_settings.plain(scoring_settings.settings_on(data["valid_from"])),
+            "settings": tenant_settings.settings_on(data["valid_from"]).document,
             "recomputing": months,
         }
 
@@ -128,7 +122,7 @@ class SettingsVersions(MethodView):
     @blp.response(200, s.SettingsVersionSchema(many=True))
     def get(self):
         """Every settings version, newest first"""
-        return db.session.scalars(select(SettingsVersion).order_by(SettingsVersion.valid_from.desc())).all()
+        return db.session.scalars(tenant_settings.versions()).all()
 
 
 # ---------------------------------------------------------------- runs and results
@@ -222,7 +216,7 @@ class UnitExplanation(MethodView):
         out = runs.explain_unit(run_id, unit_id)
         out["members"] = _named(out["members"], run)
         if out["kpi"]:
-            out["kpi"] = scoring_settings.plain(out["kpi"])
+            out["kpi"] = plain(out["kpi"])
         return out
 
 
@@ -389,7 +383,7 @@ class Staffing(MethodView):
                 mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 headers={"Content-Disposition": 'attachment; filename="dinh-bien.xlsx"'},
             )
-        return scoring_settings.plain(table)
+        return plain(table)
 
 
 # ---------------------------------------------------------------- assigned products (Decree 335)

@@ -49,24 +49,22 @@ class Rules:
     quota_rounding: str
 
     @classmethod
-    def from_settings(cls, settings: dict) -> Rules:
-        weights, timeliness, quota = settings["weights"], settings["timeliness"], settings["quota"]
-        tiers = sorted(
-            ((int(r["tier"]), r["code"], d(r["min_total"])) for r in settings["ratings"]), key=lambda t: t[0]
-        )
+    def from_settings(cls, settings) -> Rules:
+        """From typed tenant settings (tenant_settings.document.TenantSettings)."""
+        weights, timeliness, quota = settings.weights, settings.timeliness, settings.quota
         return cls(
-            quality={level["code"]: d(level["factor"]) for level in settings["quality"]},
-            on_time=d(timeliness.get("on_time", 1)),
-            late_up_to_3=d(timeliness.get("late_up_to_3_days", "0.8")),
-            later=d(timeliness.get("later", "0.5")),
-            general_max=d(weights.get("general_max", 30)),
-            task_max=d(weights.get("task_max", 70)),
-            leader_own_share=d(weights.get("leader_own_share", "0.5")),
-            hours_per_day=d(weights.get("hours_per_day", 8)),
-            flag_hours_per_day=d(weights.get("flag_hours_per_day", 8)),
-            tiers=tuple(tiers),
-            quota_share=d(quota.get("excellent_max_share_of_good", "0.2")),
-            quota_rounding=quota.get("rounding", "down"),
+            quality={level.code: d(level.factor) for level in settings.quality},
+            on_time=d(timeliness.on_time),
+            late_up_to_3=d(timeliness.late_up_to_3_days),
+            later=d(timeliness.later),
+            general_max=d(weights.general_max),
+            task_max=d(weights.task_max),
+            leader_own_share=d(weights.leader_own_share),
+            hours_per_day=d(weights.hours_per_day),
+            flag_hours_per_day=d(weights.flag_hours_per_day),
+            tiers=tuple((r.tier, r.code, d(r.min_total)) for r in settings.ratings),
+            quota_share=d(quota.excellent_max_share_of_good),
+            quota_rounding=quota.rounding,
         )
 
 

@@ -19,9 +19,9 @@ from kpi_platform.audit import service as audit
 from kpi_platform.db import db
 from kpi_platform.errors import Conflict, Invalid, NotFound
 from kpi_platform.org import service as org
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d, rounded
 from kpi_platform.scoring.models import KpiIndicator, KpiValue, PeriodKind
+from kpi_platform.tenant_settings import service as tenant_settings
 
 GROUPS = ("administrative_reform", "service_quality", "socio_economic", "other")
 DIRECTIONS = ("higher", "lower")
@@ -109,7 +109,7 @@ def unit_scores(kind, start: date) -> dict[uuid.UUID, Decimal]:
 
 
 def scores(kind, start: date) -> dict[uuid.UUID, dict]:
-    cap = d(scoring_settings.settings_on(start)["organisational_kpi"].get("achievement_cap", "1.2"))
+    cap = tenant_settings.settings_on(start).organisational_kpi.achievement_cap
     rows = db.session.execute(
         select(KpiValue, KpiIndicator)
         .join(KpiIndicator, KpiIndicator.id == KpiValue.indicator_id)

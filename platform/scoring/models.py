@@ -1,5 +1,6 @@
-"""Tenant scoring settings: every table and weight, versioned and effective-dated, so a result can
-record the version it used and be recomputed with it."""
+"""Scoring's tables: period runs and their results (each run keeps the settings it used, so it can
+be recomputed), general-criteria marks, leave, disciplinary records, organisational KPI, assigned
+products (Decree 335). The settings themselves are tenant_settings'."""
 
 from __future__ import annotations
 
@@ -21,24 +22,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpi_platform.db import Base, JsonType, TenantScoped, utcnow
-
-
-class SettingsVersion(TenantScoped, Base):
-    __tablename__ = "scoring_settings_versions"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "number"),
-        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="period"),
-        Index("ix_scoring_settings_versions_from", "tenant_id", "valid_from"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    number: Mapped[int] = mapped_column(Integer)
-    valid_from: Mapped[date]
-    valid_to: Mapped[date | None]
-    document: Mapped[dict] = mapped_column(JsonType)
-    origin: Mapped[str | None] = mapped_column(String(120))
-    created_by: Mapped[uuid.UUID | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PeriodKind(enum.StrEnum):

@@ -15,9 +15,9 @@ from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
 from kpi_platform.org.models import Assignment
 from kpi_platform.scoring import engine, products, records, runs
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import GeneralMark, PeriodResult
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog.models import ClosedPeriod, EntryState, WorkEntry
 
@@ -31,9 +31,9 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
     available so far; the projection carries that pace over the month's working days:
     task = task_max * min(1, points so far / hours available so far)."""
     start, end = runs.period_of("month", day)
-    settings = scoring_settings.settings_on(start)
+    settings = tenant_settings.settings_on(start)
     rules = engine.Rules.from_settings(settings)
-    default_quality = settings["review"].get("default_quality", "good")
+    default_quality = settings.review.default_quality
     closed = db.session.get(ClosedPeriod, (require_tenant_id(), start)) is not None
     rows = db.session.execute(
         select(WorkEntry, CatalogItemVersion, CatalogItem.code)
@@ -122,7 +122,7 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
         "general_assumed": at_pace.general_assumed,
         "projected_total": engine.rounded(at_pace.total, "0.01") if so_far_hours else None,
         "projected_tier": engine.tier_for(at_pace.total, rules) if so_far_hours else None,
-        "tier_names": {int(r["tier"]): r["name_vi"] for r in settings["ratings"]},
+        "tier_names": settings.rating_names_vi,
         "result": official,
         "run": run if official else None,
     }
@@ -132,7 +132,7 @@ def decree_so_far(official_id: uuid.UUID, day: date) -> dict:
     """Decree 335: the month's assigned products as they stand (completed by the approved work so
     far, with the deductions recorded), a, b, c and the total they give with the staff formula."""
     start, end = runs.period_of("month", day)
-    rules = engine.Rules.from_settings(scoring_settings.settings_on(start))
+    rules = engine.Rules.from_settings(tenant_settings.settings_on(start))
     counted = products.month_products(start, end, official_id).get(official_id, [])
     decree = engine.decree_task([product for product, _ in counted], rules)
     mark = db.session.scalar(

@@ -13,9 +13,9 @@ from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, utcnow
 from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.org import service as org
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import DisciplinaryRecord, GeneralMark, Leave
+from kpi_platform.tenant_settings import service as tenant_settings
 
 MEASURES = ("khien_trach", "canh_cao", "ha_bac_luong", "giang_chuc", "cach_chuc", "buoc_thoi_viec")
 
@@ -71,7 +71,7 @@ def leaves(official_id: uuid.UUID | None = None):
 
 def mark_general(*, official_id: uuid.UUID, month: date, score, by=None) -> GeneralMark:
     org.get_official(official_id, field="official_id")
-    maximum = d(scoring_settings.settings_on(month)["weights"].get("general_max", 30))
+    maximum = tenant_settings.settings_on(month).weights.general_max
     if not 0 <= d(score) <= maximum:
         raise Invalid(
             f"Điểm tiêu chí chung từ 0 đến {maximum}.",

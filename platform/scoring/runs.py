@@ -24,15 +24,14 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, or_, select
 
 from kpi_platform.audit import service as audit
-from kpi_platform.catalog.models import CatalogItemVersion
+from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, separate_session, utcnow
 from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.org import service as org
-from kpi_platform.org.models import Assignment, JobPosition, OrgUnit, OrgUnitVersion
+from kpi_platform.org.models import Assignment, JobPosition, OrgUnitVersion
 from kpi_platform.scoring import engine, kpi, records
 from kpi_platform.scoring import products as assigned
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import (
     DisciplinaryRecord,
@@ -42,6 +41,8 @@ from kpi_platform.scoring.models import (
     PeriodRun,
     RunStatus,
 )
+from kpi_platform.tenant_settings import service as tenant_settings
+from kpi_platform.tenant_settings.document import TenantSettings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
@@ -152,15 +153,15 @@ def _save_progress(run_id: uuid.UUID, done: int, total: int) -> None:
 def start_run(kind: str, start: date, *, reason: str, by=None) -> PeriodRun:
     """A run row with the settings in force at the period's start, ready to compute."""
     first, end = period_of(kind, start)
-    version = scoring_settings.version_on(first)
-    settings = scoring_settings.settings_on(first)
+    version = tenant_settings.version_on(first)
+    settings = tenant_settings.settings_on(first)
     run = PeriodRun(
         kind=PeriodKind(kind),
         start=first,
         end=end,
-        method=settings.get("scoring_method", "hours"),
+        method=settings.scoring_method,
         settings_version_id=version.id if version else None,
-        settings=scoring_settings.plain(settings),
+        settings=settings.document,
         status=RunStatus.running,
         reason=reason,
         started_by=by.id if by else None,
@@ -176,7 +177,7 @@ def compute(run: PeriodRun, *, progress: bool = False) -> PeriodRun:
     db.session.execute(
         PeriodResult.__table__.delete().where(PeriodResult.tenant_id == run.tenant_id, PeriodResult.run_id == run.id)
     )
-    rules = engine.Rules.from_settings(run.settings)
+    rules = engine.Rules.from_settings(TenantSettings.from_document(run.settings))
     if run.kind == PeriodKind.month:
         results = _month_results(run, rules, progress=progress)
     else:
@@ -226,7 +227,8 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
             select(OrgUnitVersion.unit_id, OrgUnitVersion.parent_id).where(org.active_on(OrgUnitVersion, last_day))
         ).all()
     )
-    heads = {head: unit for unit, head in db.session.execute(select(OrgUnit.id, OrgUnit.head_official_id)) if head}
+    # A leader is whoever heads a unit on the month's last day (a head who left earlier is scored as staff).
+    heads = {head: unit for unit, head in org.heads_on(last_day).items()}
     by_official: dict[uuid.UUID, list] = defaultdict(list)
     category: dict[uuid.UUID, str] = {}
     for assignment, position_category in _posts(start, end):
@@ -333,14 +335,29 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
     return results
 
 
+def _depth(unit_id, parents: dict) -> int:
+    depth = 0
+    while parents.get(unit_id) is not None and depth < org.MAX_DEPTH:
+        unit_id, depth = parents[unit_id], depth + 1
+    return depth
+
+
+def _leaders_deepest_first(rows, heads, parents) -> list[dict]:
+    """The leaders' rows, the head of the deepest led unit first: a leader's figures (the members'
+    average, criterion d) include the heads of the sub-units, who must be scored before them."""
+    leaders = [row for row in rows if row["is_leader"]]
+    return sorted(leaders, key=lambda row: -_depth(heads[row["official_id"]], parents))
+
+
 def _hours_scores(rows, heads, parents, start, rules) -> dict:
-    """Everyone but leaders first: a leader's unit score may need their members' average."""
+    """Everyone but leaders first, then the leaders from the deepest led unit up: a leader's unit
+    score may need their members' average, sub-unit heads included."""
     scores: dict[uuid.UUID, engine.Score] = {}
     for row in rows:
         if not row["is_leader"]:
             scores[row["official_id"]] = _score(row, rules)
     unit_scores = kpi.unit_scores(PeriodKind.month, start)
-    for row in rows:
+    for row in _leaders_deepest_first(rows, heads, parents):
         if row["is_leader"]:
             led = heads[row["official_id"]]
             unit_score = unit_scores.get(led)
@@ -413,7 +430,7 @@ def _decree_scores(rows, heads, parents, start, end, rules) -> tuple[dict, dict]
     for row in rows:
         if not row["is_leader"]:
             record(row, engine.decree_task([p for p, _ in by_official.get(row["official_id"], [])], rules))
-    for row in rows:
+    for row in _leaders_deepest_first(rows, heads, parents):
         if row["is_leader"]:
             members = _members(heads[row["official_id"]], rows, parents)
             tiers = [
@@ -552,11 +569,12 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
     """The lines behind a month's score — entry → item version → factors → points — recomputed
     with the run's own settings, the totals, and what decided the rating."""
     run, result = get_run(run_id), result_of(run_id, official_id)
-    rules = engine.Rules.from_settings(run.settings)
+    settings = TenantSettings.from_document(run.settings)
+    rules = engine.Rules.from_settings(settings)
     lines = []
     if run.kind == PeriodKind.month and run.method != "decree-335":
         rows = db.session.execute(
-            select(WorkEntry, CatalogItemVersion)
+            select(WorkEntry, CatalogItemVersion, CatalogItem.code)
             .join(
                 CatalogItemVersion,
                 and_(
@@ -564,6 +582,7 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
                     CatalogItemVersion.id == WorkEntry.item_version_id,
                 ),
             )
+            .join(CatalogItem, and_(CatalogItem.tenant_id == WorkEntry.tenant_id, CatalogItem.id == WorkEntry.item_id))
             .where(
                 WorkEntry.official_id == official_id,
                 WorkEntry.work_date >= run.start,
@@ -572,11 +591,11 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
             )
             .order_by(WorkEntry.work_date, WorkEntry.created_at)
         )
-        for entry, version in rows:
+        for entry, version, code in rows:
             computed = engine.line_points(
                 engine.Line(
                     entry.id,
-                    version.name_vi,
+                    code,
                     d(version.norm_minutes),
                     d(version.complexity_coefficient),
                     d(entry.quantity),
@@ -589,6 +608,7 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
             lines.append(
                 {
                     **computed.as_dict(),
+                    "item_name": version.name_vi,
                     "work_date": entry.work_date,
                     "item_version": version.number,
                     "item_version_id": version.id,
@@ -635,7 +655,7 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
         "general_assumed": result.general_assumed,
         "total": result.total,
         "tier": result.tier,
-        "tier_name_vi": next((r["name_vi"] for r in run.settings["ratings"] if int(r["tier"]) == result.tier), None),
+        "tier_name_vi": settings.rating_names_vi.get(result.tier),
         "threshold": tier_row[2] if tier_row else None,
         "tier_before_quota": result.tier_before_quota,
         "demoted_by_quota": result.demoted_by_quota,

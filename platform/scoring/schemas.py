@@ -105,6 +105,7 @@ class ScoreLineSchema(ma.Schema):
     entry_id = ma.fields.UUID()
     work_date = ma.fields.Date()
     item_code = Text()
+    item_name = Text()
     item_version = ma.fields.Integer()
     item_version_id = ma.fields.UUID()
     norm_minutes = Number()

@@ -18,8 +18,8 @@ from kpi_platform.catalog.models import CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, JobPosition
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.scoring.engine import d, rounded
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
@@ -28,7 +28,7 @@ def staffing(start: date, end: date) -> dict:
     """[start, end) — typically a year. Workload is credited to the unit and position of the post
     the official held (primary) on the entry's day."""
     last_day = end - timedelta(days=1)
-    hours_per_day = d(scoring_settings.settings_on(start)["weights"].get("hours_per_day", 8))
+    hours_per_day = tenant_settings.settings_on(start).weights.hours_per_day
     working = len(calendar.working_days(start, last_day))
     w = CatalogItemVersion.norm_minutes * CatalogItemVersion.complexity_coefficient / 60
     post = and_(

@@ -4,7 +4,9 @@ import uuid
 from datetime import date
 
 from kpi_platform.celery_app import tenant_task
+from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
+from kpi_platform.periods import next_month
 from kpi_platform.scoring import runs
 
 
@@ -22,6 +24,24 @@ def compute_run(tenant_id: str, run_id: str) -> int:
         db.session.commit()
         raise
     return run.officials
+
+
+MAX_RECOMPUTED_MONTHS = 12
+
+
+def recompute_open_months(valid_from: date, *, today: date, by=None) -> list[date]:
+    """After the settings changed from `valid_from`: score again the months since then that are not
+    closed (a closed month keeps its result), at most a year of them. Returns the months."""
+    from kpi_platform.worklog import service as worklog
+
+    months, month = [], valid_from.replace(day=1)
+    while month <= today.replace(day=1) and len(months) < MAX_RECOMPUTED_MONTHS:
+        if not worklog.is_closed(month):
+            months.append(month)
+        month = next_month(month)
+    for month in months:
+        enqueue(require_tenant_id(), "month", month, reason="settings_change", by=by)
+    return months
 
 
 def enqueue(tenant_id, kind: str, start: date, *, reason: str, by=None):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kpi_platform.audit import service as audit
+from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
 from kpi_platform.errors import Conflict, Invalid, NotFound
 from kpi_platform.tenancy.door import cross_tenant_session
@@ -62,6 +63,11 @@ def _check_name(field: str, value: str) -> str:
 def local_today(tenant: Tenant) -> date:
     """Today's date where the tenant is (its work days and deadlines are local)."""
     return datetime.now(ZoneInfo(tenant.time_zone)).date()
+
+
+def tenant_today() -> date:
+    """Today where the current tenant is."""
+    return local_today(get_tenant(require_tenant_id()))
 
 
 def get_tenant_by_slug(slug: str) -> Tenant | None:

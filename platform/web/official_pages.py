@@ -236,7 +236,7 @@ def month():
         task_max=reads.task_max(result["month"]),
         method=method,
         decree=decree,
-        qualities={level["code"]: level for level in reads.quality_levels(result["month"])[0]},
+        qualities={level.code: level for level in reads.quality_levels(result["month"])[0]},
         previous=previous.strftime("%Y-%m"),
         following=None if day >= now else (result["month"] + timedelta(days=32)).strftime("%Y-%m"),
     )

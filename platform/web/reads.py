@@ -17,7 +17,7 @@ from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.vietnamese import fold, sort_key
 from kpi_platform.scoring import projection, records
-from kpi_platform.scoring import settings as scoring_settings
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
@@ -87,21 +87,21 @@ def recent_days(today: date) -> list[date]:
     return [today, *reversed(back[-rules.days_back :])] if rules.days_back else [today]
 
 
-def quality_levels(day: date) -> tuple[list[dict], str]:
-    settings = scoring_settings.settings_on(day)
-    return settings["quality"], settings["review"].get("default_quality", "good")
+def quality_levels(day: date) -> tuple[list, str]:
+    settings = tenant_settings.settings_on(day)
+    return list(settings.quality), settings.review.default_quality
 
 
 def scoring_method(day: date) -> str:
-    return scoring_settings.settings_on(day).get("scoring_method", "hours")
+    return tenant_settings.settings_on(day).scoring_method
 
 
 def task_max(day: date) -> Decimal:
-    return Decimal(str(scoring_settings.settings_on(day)["weights"].get("task_max", 70)))
+    return tenant_settings.settings_on(day).weights.task_max
 
 
-def rating_names(day: date) -> dict[int, dict]:
-    return {int(r["tier"]): r for r in scoring_settings.settings_on(day)["ratings"]}
+def rating_names(day: date) -> dict[int, object]:
+    return {r.tier: r for r in tenant_settings.settings_on(day).ratings}
 
 
 # ---------------------------------------------------------------- the reviewer's queue

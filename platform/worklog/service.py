@@ -25,8 +25,8 @@ from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, utcnow
 from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
 from kpi_platform.org import service as org
-from kpi_platform.scoring import settings as scoring_settings
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog.models import ClosedPeriod, EntrySource, EntryState, WorkEntry
 
@@ -55,13 +55,12 @@ class Rules:
 
     @classmethod
     def on(cls, day: date) -> Rules:
-        settings = scoring_settings.settings_on(day)
-        logging, weights = settings["logging"], settings["weights"]
-        overtime = int(logging.get("overtime_minutes_per_day", 120))
+        settings = tenant_settings.settings_on(day)
+        overtime = settings.logging.overtime_minutes_per_day
         return cls(
-            day_minutes=int(Decimal(str(weights.get("flag_hours_per_day", weights.get("hours_per_day", 8)))) * 60),
-            days_back=int(logging.get("days_back", 5)),
-            cap_minutes=int(Decimal(str(weights.get("hours_per_day", 8))) * 60) + overtime,
+            day_minutes=int(settings.weights.flag_hours_per_day * 60),
+            days_back=settings.logging.days_back,
+            cap_minutes=int(settings.weights.hours_per_day * 60) + overtime,
             overtime_minutes=overtime,
         )
 
@@ -419,7 +418,7 @@ def review_queue(principal, today: date, *, official_id=None, date_from=None, da
 def escalation_cutoff(today: date) -> datetime:
     """Entries submitted before this moment are overdue: the start, in the tenant's time zone, of
     the day `review.escalate_after_days` working days before `today`."""
-    delay = int(scoring_settings.settings_on(today)["review"].get("escalate_after_days", 3))
+    delay = tenant_settings.settings_on(today).review.escalate_after_days
     days = calendar.working_days(today - timedelta(days=delay * 3 + 14), today - timedelta(days=1))
     day = days[-delay] if delay and len(days) >= delay else today
     zone = ZoneInfo(tenancy.get_tenant(require_tenant_id()).time_zone)
@@ -431,7 +430,7 @@ def escalated(entry: WorkEntry, cutoff: datetime) -> bool:
 
 
 def _quality_codes(day: date) -> list[str]:
-    return [level["code"] for level in scoring_settings.settings_on(day)["quality"]]
+    return tenant_settings.settings_on(day).quality_codes
 
 
 def review(principal, decisions: list[dict], *, today: date) -> dict:
@@ -457,7 +456,7 @@ def review(principal, decisions: list[dict], *, today: date) -> dict:
             fields={"ids": refused},
         )
     qualities = set(_quality_codes(today))
-    default_quality = scoring_settings.settings_on(today)["review"].get("default_quality", "good")
+    default_quality = tenant_settings.settings_on(today).review.default_quality
     approve_by_quality: dict[str, list] = {}
     return_by_reason: dict[str, list] = {}
     errors = []
@@ -521,8 +520,8 @@ def auto_approve(entries: list[WorkEntry]) -> int:
     confirmed, and routine (group B) entries whose reported time is within the norm."""
     if not entries:
         return 0
-    review = scoring_settings.settings_on(entries[0].work_date)["review"]
-    if not (review.get("auto_approve_edoc") or review.get("auto_approve_routine")):
+    review = tenant_settings.settings_on(entries[0].work_date).review
+    if not (review.auto_approve_edoc or review.auto_approve_routine):
         return 0
     versions = {
         v.id: v
@@ -535,16 +534,16 @@ def auto_approve(entries: list[WorkEntry]) -> int:
             select(CatalogItem.id, CatalogItem.item_group).where(CatalogItem.id.in_([e.item_id for e in entries]))
         ).all()
     )
-    quality = review.get("default_quality", "good")
+    quality = review.default_quality
     approved = 0
     for entry in entries:
         if entry.state != EntryState.submitted:
             continue
-        edoc = review.get("auto_approve_edoc") and entry.source == EntrySource.edoc and entry.evidence_ref
+        edoc = review.auto_approve_edoc and entry.source == EntrySource.edoc and entry.evidence_ref
         within = entry.actual_minutes is not None and Decimal(str(entry.actual_minutes)) <= standard_minutes(
             versions[entry.item_version_id], entry.quantity
         )
-        routine = review.get("auto_approve_routine") and str(groups.get(entry.item_id)) == "B" and within
+        routine = review.auto_approve_routine and str(groups.get(entry.item_id)) == "B" and within
         if edoc or routine:
             entry.state, entry.quality, entry.auto_approved = EntryState.approved, quality, True
             entry.reviewed_at = utcnow()
