@@ -75,15 +75,42 @@ class Bouncer:
         return next((int(row[1]) for row in rows if row[0] == ALIAS), 0)
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(binary: str, folder: Path, settings: str, port: int) -> subprocess.Popen:
+    """Run PgBouncer with these settings (as `nobody` when we are root: it refuses to run as root),
+    logging to a file (not a pipe: it logs every connection); return once it listens."""
+    if os.geteuid() == 0:
+        settings = settings.replace("[pgbouncer]\n", "[pgbouncer]\nuser = nobody\n", 1)
+    (folder / "pgbouncer.ini").write_text(settings)
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    log = folder / "pgbouncer.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([binary, str(folder / "pgbouncer.ini")], stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("pgbouncer did not start:\n" + log.read_text()) from None
+            time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def bouncer(tmp_path_factory) -> Bouncer:
     binary = _pgbouncer_binary()
     scratch = migrate.create_scratch_database(PG_ADMIN_URL, "kpi_pgbouncer")
     folder = tmp_path_factory.mktemp("pgbouncer")
-    folder.chmod(0o755)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     admin = make_url(PG_ADMIN_URL)
     users = sorted({"postgres", admin.username, *(make_url(u).username for u in (scratch.app, scratch.cross_tenant))})
     (folder / "userlist.txt").write_text("".join(f'"{u}" ""\n' for u in users))
@@ -94,7 +121,7 @@ def bouncer(tmp_path_factory) -> Bouncer:
         "listen_addr = 127.0.0.1",
         f"listen_port = {port}",
         "unix_socket_dir =",
-        "auth_type = trust",  # the test PostgreSQL trusts loopback too; production uses scram-sha-256
+        "auth_type = trust",  # the test PostgreSQL trusts loopback too; the chart's PgBouncer uses scram-sha-256
         f"auth_file = {folder / 'userlist.txt'}",
         "admin_users = postgres",
         "pool_mode = transaction",
@@ -104,27 +131,12 @@ def bouncer(tmp_path_factory) -> Bouncer:
     ]
     if _version(binary) >= (1, 21):  # newer PgBouncers can track prepared statements; keep them as 1.18 (Debian 12)
         settings.append("max_prepared_statements = 0")
-    if os.geteuid() == 0:  # PgBouncer refuses to run as root; it drops to this user after start
-        settings.append("user = nobody")
-    (folder / "pgbouncer.ini").write_text("\n".join(settings) + "\n")
-    for path in folder.iterdir():
-        path.chmod(0o644)
-    log = folder / "pgbouncer.log"
-    with log.open("w") as out:  # a file, not a pipe: PgBouncer logs every connection
-        process = subprocess.Popen([binary, str(folder / "pgbouncer.ini")], stdout=out, stderr=subprocess.STDOUT)
-    ready = Bouncer(port, scratch, process)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            ready.transactions()
-            break
-        except psycopg.OperationalError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                migrate.drop_database(PG_ADMIN_URL, scratch.name)
-                raise RuntimeError("pgbouncer did not start:\n" + log.read_text()) from None
-            time.sleep(0.1)
-    yield ready
+    try:
+        process = _start(binary, folder, "\n".join(settings) + "\n", port)
+    except RuntimeError:
+        migrate.drop_database(PG_ADMIN_URL, scratch.name)
+        raise
+    yield Bouncer(port, scratch, process)
     process.terminate()
     process.wait(timeout=10)
     migrate.drop_database(PG_ADMIN_URL, scratch.name)
@@ -276,3 +288,43 @@ def test_the_pgbouncer_switch_is_read_from_the_environment():
 
     assert Settings.from_env({"KPI_DATABASE_PGBOUNCER": "1"}).database_pgbouncer is True
     assert Settings.from_env({}).database_pgbouncer is False
+
+
+def test_the_charts_pgbouncer_configuration_runs_on_debians_pgbouncer(bouncer, tmp_path):
+    """pgbouncer.ini as helm/kpi-platform renders it, started by Debian's pgbouncer: SCRAM with the
+    passwords file the pod writes at start, transaction pooling, the app role's queries through it."""
+    import helm_python as helm  # noqa: PLC0415
+    import yaml  # noqa: PLC0415
+
+    values = {"pgbouncer": {"enabled": True, "serverTlsSslmode": "disable"}, "externalPostgresql": {"database": "kpi"}}
+    with helm.Chart.load(str(Path(__file__).parents[1] / "helm" / "kpi-platform")) as chart:
+        rendered = chart.render(values, name="kpi", namespace="kpi")
+    config = next(
+        doc
+        for doc in yaml.safe_load_all(rendered["kpi-platform/templates/pgbouncer.yaml"])
+        if doc and doc["kind"] == "ConfigMap"
+    )
+    ini = config["data"]["pgbouncer.ini"]
+    admin, port = make_url(PG_ADMIN_URL), _free_port()
+    app_role = make_url(bouncer.scratch.app).username
+    (tmp_path / "userlist.txt").write_text(f'"{app_role}" "app-secret"\n')
+    # Only the addresses and the file's place change: the database, auth and pool settings stay the chart's.
+    server = f"host={admin.host} port={admin.port or 5432} dbname={bouncer.scratch.name}"
+    ini = ini.replace("host=postgresql port=5432 dbname=kpi", server)
+    ini = ini.replace("listen_addr = 0.0.0.0", "listen_addr = 127.0.0.1")
+    ini = ini.replace("listen_port = 6432", f"listen_port = {port}")
+    ini = ini.replace("/tmp/pgbouncer/userlist.txt", str(tmp_path / "userlist.txt"))
+    assert "auth_type = scram-sha-256" in ini and "pool_mode = transaction" in ini
+    process = _start(_pgbouncer_binary(), tmp_path, ini, port)
+    try:
+        dsn = f"host=127.0.0.1 port={port} user={app_role} dbname=kpi"
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(dsn + " password=wrong", prepare_threshold=None).close()
+        with psycopg.connect(dsn + " password=app-secret", prepare_threshold=None) as connection:
+            assert connection.execute("select current_user, current_database()").fetchone() == (
+                app_role,
+                bouncer.scratch.name,
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
