@@ -223,20 +223,37 @@ def test_one_beat_that_cannot_run_twice(default, production):
         )
 
 
-def test_default_values(default):
+def test_default_values_go_through_the_release_pgbouncer(default):
     kinds = [d["kind"] for d in default]
     assert "HorizontalPodAutoscaler" not in kinds and "Ingress" not in kinds
     assert component(default, "Deployment", "web")["spec"]["replicas"] == 2
+    assert component(default, "Deployment", "pgbouncer")["spec"]["replicas"] == 2
     env = env_of(component(default, "Deployment", "web")["spec"]["template"]["spec"]["containers"][0])
     assert env["KPI_DATABASE_URL"]["value"] == (
-        "postgresql+psycopg://kpi_app:$(KPI_DB_APP_PASSWORD)@postgresql:5432/kpi?sslmode=prefer"
+        "postgresql+psycopg://kpi_app:$(KPI_DB_APP_PASSWORD)@kpi-kpi-platform-pgbouncer:6432/kpi?sslmode=prefer"
     )
     assert env["KPI_REDIS_URL"]["value"] == "redis://redis:6379/0"
     config = by_kind(default, "ConfigMap")[f"{RELEASE}-kpi-platform-config"]["data"]
-    assert config["KPI_ENV"] == "production" and config["KPI_DATABASE_PGBOUNCER"] == "0"
+    assert config["KPI_ENV"] == "production" and config["KPI_DATABASE_PGBOUNCER"] == "1"
     # A variable is referenced only after it is defined (Kubernetes expands $(NAME) in order).
     names = list(env)
     assert names.index("KPI_DB_APP_PASSWORD") < names.index("KPI_DATABASE_URL")
+
+
+@pytest.mark.parametrize(
+    ("pooler", "host", "pgbouncer"),
+    [({}, "postgresql:5432", "0"), ({"poolerHost": "pooler.db", "poolerPort": 6543}, "pooler.db:6543", "1")],
+    ids=["direct", "own-pooler"],
+)
+def test_without_the_release_pgbouncer(pooler, host, pgbouncer):
+    documents = render({"pgbouncer": {"enabled": False}, "externalPostgresql": {"sslmode": "require", **pooler}})
+    assert not [d for d in documents if d["metadata"]["name"].endswith("-pgbouncer")]
+    env = env_of(component(documents, "Deployment", "worker")["spec"]["template"]["spec"]["containers"][0])
+    assert env["KPI_DATABASE_URL"]["value"].endswith(f"@{host}/kpi?sslmode=require")
+    config = by_kind(documents, "ConfigMap")[f"{RELEASE}-kpi-platform-config"]["data"]
+    assert config["KPI_DATABASE_PGBOUNCER"] == pgbouncer
+    for doc in documents:
+        kubernetes_validate.validate(doc, KUBE_VERSIONS[-1], strict=True)
 
 
 def test_production_values_scale_out_behind_tls_and_pgbouncer(production):
