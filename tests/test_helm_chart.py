@@ -256,6 +256,13 @@ def test_without_the_release_pgbouncer(pooler, host, pgbouncer):
         kubernetes_validate.validate(doc, KUBE_VERSIONS[-1], strict=True)
 
 
+def test_redis_with_tls_and_a_password():
+    documents = render({"externalRedis": {"tls": True, "auth": True}})
+    env = env_of(component(documents, "Deployment", "beat")["spec"]["template"]["spec"]["containers"][0])
+    assert env["KPI_REDIS_URL"]["value"] == "rediss://:$(KPI_REDIS_PASSWORD)@redis:6379/0?ssl_cert_reqs=required"
+    assert "secretKeyRef" in env["KPI_REDIS_PASSWORD"]["valueFrom"]
+
+
 def test_production_values_scale_out_behind_tls_and_pgbouncer(production):
     hpas = by_kind(production, "HorizontalPodAutoscaler")
     assert {h["spec"]["scaleTargetRef"]["name"] for h in hpas.values()} == {

@@ -112,7 +112,8 @@ env:
   - name: KPI_CROSS_TENANT_DATABASE_URL
     value: {{ printf "postgresql+psycopg://%s:$(KPI_DB_CROSS_TENANT_PASSWORD)@%s/%s%s" .Values.config.dbCrossTenantRole $app $pg.database $query | quote }}
   - name: KPI_REDIS_URL
-    value: {{ printf "%s://%s%s:%v/%v" (ternary "rediss" "redis" .Values.externalRedis.tls) (ternary ":$(KPI_REDIS_PASSWORD)@" "" .Values.externalRedis.auth) .Values.externalRedis.host .Values.externalRedis.port .Values.externalRedis.db | quote }}
+    {{- /* Celery refuses a rediss:// URL that does not say how to check the server's certificate. */}}
+    value: {{ printf "%s://%s%s:%v/%v%s" (ternary "rediss" "redis" .Values.externalRedis.tls) (ternary ":$(KPI_REDIS_PASSWORD)@" "" .Values.externalRedis.auth) .Values.externalRedis.host .Values.externalRedis.port .Values.externalRedis.db (ternary "?ssl_cert_reqs=required" "" .Values.externalRedis.tls) | quote }}
 {{- end -}}
 
 {{/* The migration Job's extra variable: the owner's URL, straight to PostgreSQL (DDL never goes
