@@ -283,11 +283,28 @@ def test_prepared_statements_must_be_off_through_pgbouncer(through_pgbouncer):
         run_twice_ten_times(pgbouncer=False)
 
 
-def test_the_pgbouncer_switch_is_read_from_the_environment():
-    from kpi_platform.config import Settings  # noqa: PLC0415
+def test_the_pgbouncer_switch_reaches_the_app_engines(pg):
+    """KPI_DATABASE_PGBOUNCER=1 from the environment to psycopg's connections of both engines."""
+    from flask import Flask  # noqa: PLC0415
 
-    assert Settings.from_env({"KPI_DATABASE_PGBOUNCER": "1"}).database_pgbouncer is True
-    assert Settings.from_env({}).database_pgbouncer is False
+    from kpi_platform.config import Settings  # noqa: PLC0415
+    from kpi_platform.db import Database  # noqa: PLC0415
+
+    environ = {"KPI_ENV": "test", "KPI_DATABASE_URL": pg.app, "KPI_CROSS_TENANT_DATABASE_URL": pg.cross_tenant}
+    for switch, threshold in (("1", None), ("", 5)):
+        settings = Settings.from_env({**environ, "KPI_DATABASE_PGBOUNCER": switch})
+        assert settings.database_pgbouncer is (switch == "1")
+        flask_app = Flask("pgbouncer-switch")
+        flask_app.config["SETTINGS"] = settings
+        database = Database()
+        database.init_app(flask_app)
+        try:
+            for engine in (database.engine, database.cross_tenant_engine):
+                with engine.connect() as connection:
+                    assert connection.connection.driver_connection.prepare_threshold == threshold
+        finally:
+            database.engine.dispose()
+            database.cross_tenant_engine.dispose()
 
 
 def test_the_charts_pgbouncer_configuration_runs_on_debians_pgbouncer(bouncer, tmp_path):
