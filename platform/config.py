@@ -30,6 +30,9 @@ class Settings:
     database_url: str = ""
     migration_database_url: str = ""
     cross_tenant_database_url: str = ""
+    # The app's connections go through PgBouncer in transaction mode: no server-side prepared
+    # statements, since consecutive transactions may run on different server connections.
+    database_pgbouncer: bool = False
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET_KEY
     base_domain: str = ""
@@ -67,6 +70,7 @@ class Settings:
             database_url=database_url,
             migration_database_url=e.get("KPI_MIGRATION_DATABASE_URL") or database_url,
             cross_tenant_database_url=e.get("KPI_CROSS_TENANT_DATABASE_URL") or database_url,
+            database_pgbouncer=_bool(e.get("KPI_DATABASE_PGBOUNCER"), default=False),
             redis_url=e.get("KPI_REDIS_URL") or None,
             secret_key=e.get("KPI_SECRET_KEY") or DEFAULT_SECRET_KEY,
             base_domain=e.get("KPI_BASE_DOMAIN") or "",

@@ -167,23 +167,25 @@ class Database:
         self.engine: Engine | None = None
         self.cross_tenant_engine: Engine | None = None
 
-    def configure(self, database_url: str, cross_tenant_database_url: str) -> None:
+    def configure(self, database_url: str, cross_tenant_database_url: str, pgbouncer: bool = False) -> None:
         self.session.remove()
-        self.engine = make_engine(database_url)
+        self.engine = make_engine(database_url, pgbouncer)
         self.cross_tenant_engine = (
-            self.engine if cross_tenant_database_url == database_url else make_engine(cross_tenant_database_url)
+            self.engine
+            if cross_tenant_database_url == database_url
+            else make_engine(cross_tenant_database_url, pgbouncer)
         )
         self.session.configure(bind=self.engine)
 
     def init_app(self, app) -> None:
         settings = app.config["SETTINGS"]
-        self.configure(settings.database_url, settings.cross_tenant_database_url)
+        self.configure(settings.database_url, settings.cross_tenant_database_url, settings.database_pgbouncer)
         set_orm_filter_enabled(settings.tenant_orm_filter)
         app.teardown_appcontext(lambda exc: self.session.remove())
         app.extensions["kpi_db"] = self
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pgbouncer: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
 
@@ -195,7 +197,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Through PgBouncer in transaction mode, psycopg must not prepare statements on the server
+    # (prepare_threshold=None): the next transaction may get another server connection.
+    connect_args = {"prepare_threshold": None} if pgbouncer else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
 
 
 db = Database()

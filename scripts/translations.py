@@ -2,11 +2,13 @@
 already made, report what is missing, and compile the .mo file Flask-Babel reads.
 
     make translations        (then translate the empty msgstr entries in messages.po, and run it again)
+    python scripts/translations.py --compile    (only compile messages.po to messages.mo: the image build)
 """
 
 from __future__ import annotations
 
 import io
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,7 +46,10 @@ def compiled(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    if argv == ["--compile"]:
+        (CATALOG / "messages.mo").write_bytes(compiled(english()))
+        return 0
     catalog = english()
     catalog.update(extract(), no_fuzzy_matching=True)
     missing = [m.id for m in catalog if m.id and not m.string]
@@ -57,4 +62,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
