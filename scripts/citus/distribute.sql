@@ -42,6 +42,7 @@ SELECT create_distributed_table('officials', 'tenant_id', colocate_with => 'prin
 SELECT create_distributed_table('org_units', 'tenant_id', colocate_with => 'principals');
 SELECT create_distributed_table('org_unit_versions', 'tenant_id', colocate_with => 'principals');
 SELECT create_distributed_table('assignments', 'tenant_id', colocate_with => 'principals');
+SELECT create_distributed_table('unit_heads', 'tenant_id', colocate_with => 'principals');
 
 -- Work catalog.
 SELECT create_distributed_table('complexity_levels', 'tenant_id', colocate_with => 'principals');
