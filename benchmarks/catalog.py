@@ -55,8 +55,8 @@ from kpi_platform.db import db, utcnow
 from kpi_platform.identity import service as identity
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, JobPosition
-from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.vietnamese import fold
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
 STAFF_FROM = date(2025, 1, 1)  # officials, items and job descriptions in force from this day

@@ -74,8 +74,8 @@ from kpi_platform.org.models import (
     OrgUnit,
     OrgUnitVersion,
 )
-from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.vietnamese import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "tenants" / "khanh-hoa" / "settings.yaml"

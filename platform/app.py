@@ -50,18 +50,17 @@ def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.identity.api import platform_blp as identity_platform_blp
     from kpi_platform.identity.api import tenant_blp as identity_blp
     from kpi_platform.identity.browser import bp as signin_bp
+    from kpi_platform.jobs.api import blp as jobs_blp
     from kpi_platform.onboarding.api import blp as onboarding_blp
     from kpi_platform.onboarding.api import platform_blp as onboarding_platform_blp
     from kpi_platform.org.api import blp as org_blp
     from kpi_platform.scoring.api import blp as scoring_blp
-    from kpi_platform.tenancy.api import platform_blp as tenancy_platform_blp
     from kpi_platform.tenancy.api import tenant_blp as tenancy_blp
     from kpi_platform.web.views import bp as web_bp
     from kpi_platform.web.views import register_pages, swagger_ui
     from kpi_platform.worklog.api import blp as worklog_blp
 
     for blueprint in (
-        tenancy_platform_blp,
         identity_platform_blp,
         tenancy_blp,
         identity_blp,
@@ -71,6 +70,7 @@ def _register_blueprints(api: Api, app: Flask) -> None:
         onboarding_platform_blp,
         worklog_blp,
         scoring_blp,
+        jobs_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint)

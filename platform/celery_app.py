@@ -30,7 +30,11 @@ class FlaskTask(Task):
 
 
 class TenantTask(FlaskTask):
+    """Runs in its tenant; given a `job_id` (the outbox, kpi_platform.jobs), it keeps that job's state:
+    running, then done with the result or failed with the error, and a job already done is skipped."""
+
     def __call__(self, *args, **kwargs):
+        job_id = job_of(self.request)
         tenant_id = kwargs.get("tenant_id", args[0] if args else None)
         if not tenant_id:
             raise MissingTenant(f"task {self.name} needs a tenant_id")
@@ -44,7 +48,9 @@ class TenantTask(FlaskTask):
                 tenant_token = context.set_tenant(tenant_uuid)
                 actor_token = context.set_actor(context.Actor(None, f"task:{self.name}"))
                 try:
-                    return self.run(*args, **kwargs)
+                    if job_id is None:
+                        return self.run(*args, **kwargs)
+                    return self._run_job(uuid.UUID(job_id), args, kwargs)
                 finally:
                     context.reset_actor(actor_token)
                     context.reset_tenant(tenant_token, sync=False)
@@ -52,6 +58,31 @@ class TenantTask(FlaskTask):
             # An eager run inside a request or test shares the caller's connection: put the
             # caller's tenant back on its open transaction.
             sync_session_tenant()
+
+
+    def _run_job(self, job_id: uuid.UUID, args, kwargs):
+        from kpi_platform.db import db
+        from kpi_platform.jobs import service as jobs
+
+        if not jobs.start(job_id):
+            return None  # delivered again after it was done
+        try:
+            result = self.run(*args, **kwargs)
+        except Exception as error:
+            db.session.rollback()
+            jobs.finish(job_id, error=f"{type(error).__name__}: {error}"[:2000])
+            raise
+        jobs.finish(job_id, result=result)
+        return result
+
+
+JOB_HEADER = "kpi_job_id"
+
+
+def job_of(request) -> str | None:
+    """The outbox job a task message carries in its headers (a worker puts custom headers on the
+    request itself; an eager run keeps them in request.headers)."""
+    return getattr(request, JOB_HEADER, None) or (getattr(request, "headers", None) or {}).get(JOB_HEADER)
 
 
 def tenant_task(name: str, **options):
@@ -74,19 +105,24 @@ def celery_init_app(app: Flask) -> Celery:
         task_track_started=True,
         timezone="Asia/Ho_Chi_Minh",
         broker_connection_retry_on_startup=True,
+        # A request hands its job to the broker after its commit: with the broker down it must fail
+        # fast (the job stays in the outbox for the sweeper), not hang.
+        broker_transport_options={"socket_connect_timeout": 2, "socket_timeout": 5},
         beat_schedule={
             "purge-expired-tokens": {
                 "task": "identity.purge_expired_tokens_all_tenants",
                 "schedule": crontab(hour=2, minute=30),
             },
+            # Jobs whose hand-over to the broker failed (or that the broker lost) are handed over again.
+            "sweep-background-jobs": {"task": "jobs.sweep_all_tenants", "schedule": 60.0},
         },
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Task modules register their tasks on import.
     from kpi_platform.identity import tasks as _identity_tasks  # noqa: F401
+    from kpi_platform.jobs import tasks as _jobs_tasks  # noqa: F401
     from kpi_platform.onboarding import tasks as _onboarding_tasks  # noqa: F401
     from kpi_platform.scoring import tasks as _scoring_tasks  # noqa: F401
-    from kpi_platform.worklog import tasks as _worklog_tasks  # noqa: F401
 
     return celery_app

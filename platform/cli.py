@@ -193,7 +193,6 @@ def tenants_list() -> None:
 def tenants_create(slug_arg, slug, name_vi, name_en, kind, status, time_zone, admin_email, admin_name, pack) -> None:
     """Create a tenant, optionally from a pack (kpi-platform tenant create khanh-hoa --from tenants/khanh-hoa)."""
     from kpi_platform.onboarding import service as onboarding
-    from kpi_platform.tenancy import service as tenancy
 
     slug = slug or slug_arg
     if not slug:
@@ -217,7 +216,7 @@ def tenants_create(slug_arg, slug, name_vi, name_en, kind, status, time_zone, ad
         raise click.UsageError("--name-vi and --name-en are required without --from")
     first_admin = {"email": admin_email, "display_name": admin_name or admin_email} if admin_email else None
     try:
-        tenant = tenancy.create_tenant(
+        tenant = onboarding.create_tenant(
             slug=slug,
             name_vi=name_vi,
             name_en=name_en,

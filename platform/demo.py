@@ -16,15 +16,16 @@ from sqlalchemy import select
 from kpi_platform.catalog import job_descriptions
 from kpi_platform.catalog import service as catalog
 from kpi_platform.catalog.models import CatalogItem
-from kpi_platform.context import SYSTEM_TENANT_ID, require_tenant_id, tenant_scope
+from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
+from kpi_platform.jobs import service as jobs
 from kpi_platform.onboarding import rollout
 from kpi_platform.org import service as org
 from kpi_platform.org.models import OrgUnit
-from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.tenant_settings import service as tenant_settings
+from kpi_platform.vietnamese import fold
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import WorkEntry
@@ -326,12 +327,12 @@ def _seed_days(days, officials, items, reviewers, chance, *, today: date, open_m
 
 def close_month(month: date, *, by) -> None:
     """Close the month the way the provincial admin does; its entries are locked and the month is
-    scored by the same Celery task (run in process in the demo)."""
-    from kpi_platform.worklog import tasks as worklog_tasks
+    scored by the same background job (run in process in the demo)."""
+    from kpi_platform.scoring import tasks as scoring_tasks
 
-    worklog.close_month(month, by=by)
+    _, job = scoring_tasks.close_month(month, by=by)
     db.session.commit()
-    worklog_tasks.lock_and_score_month.delay(str(require_tenant_id()), month.isoformat(), str(by.id))
+    jobs.dispatch(job)
 
 
 def seed_rollout(admin) -> None:

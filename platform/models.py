@@ -11,6 +11,7 @@ from kpi_platform.catalog.models import (
 )
 from kpi_platform.db import Base, TenantScoped
 from kpi_platform.identity.models import ApiToken, IdentityProvider, Principal, PrincipalRole
+from kpi_platform.jobs.models import BackgroundJob
 from kpi_platform.onboarding.models import ImportJob, RolloutEvent
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit, OrgUnitVersion, UnitHead, UnitKind
 from kpi_platform.scoring.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "AssignedProduct",
     "Assignment",
     "AuditEntry",
+    "BackgroundJob",
     "Base",
     "CalendarDay",
     "CatalogItem",

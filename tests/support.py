@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from kpi_platform.db import db, set_orm_filter_enabled
-from kpi_platform.identity.roles import TENANT_ROLES
+from kpi_platform.roles import TENANT_ROLES
 
 MARKER_B = "MARKERB7Q"  # every text field of tenant B's accounts carries it
 ALL_TENANT_ROLES = sorted(str(r) for r in TENANT_ROLES)

@@ -27,10 +27,11 @@ from kpi_platform.context import tenant_scope
 from kpi_platform.db import db, set_orm_filter_enabled
 from kpi_platform.identity import service as identity
 from kpi_platform.identity import sso
-from kpi_platform.identity.auth import FRAMEWORK_ENDPOINTS, PAGE, PLATFORM, PUBLIC, TENANT, policy_for
+from kpi_platform.jobs import service as jobs
 from kpi_platform.models import tenant_tables
 from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
+from kpi_platform.policy import FRAMEWORK_ENDPOINTS, PAGE, PLATFORM, PUBLIC, TENANT, policy_for
 from kpi_platform.scoring import runs
 from kpi_platform.scoring.models import AssignedProduct
 from kpi_platform.worklog import edoc
@@ -105,6 +106,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             assessments=[],
         )
         db.session.add(b_product)
+        b_background = jobs.schedule("scoring.compute_run", label=f"scoring {MARKER_B}", run_id=str(b_run.id))
         db.session.commit()
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
@@ -132,6 +134,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "item_id": str(b_catalog["item_c"]),
             "jd_id": str(b_catalog["jd_agency"]),
             "job_id": str(b_job.id),
+            "background_job_id": str(b_background.id),
             "work_entry_id": str(b_entry.id),
             "event_id": str(b_event.id),
             "run_id": str(b_run.id),
@@ -157,6 +160,7 @@ PARAM_SOURCES = {
     "item_id",
     "jd_id",
     "job_id",
+    "background_job_id",
     "work_entry_id",
     "event_id",
     "run_id",

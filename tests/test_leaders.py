@@ -19,10 +19,10 @@ from kpi_platform.context import tenant_scope
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Official
-from kpi_platform.org.vietnamese import fold, sort_key
 from kpi_platform.scoring import records, runs
 from kpi_platform.scoring.models import AssignedProduct, PeriodResult
 from kpi_platform.tenant_settings import service as tenant_settings
+from kpi_platform.vietnamese import fold, sort_key
 from kpi_platform.worklog.models import EntryState, WorkEntry
 
 MARCH = date(2025, 3, 1)

@@ -43,3 +43,10 @@ def test_pages_answer_with_pages_and_the_api_with_json(client, tenant_a):
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     login = client.get(f"/t/{tenant_a.slug}/login")
     assert login.headers["X-Frame-Options"] == "DENY" and login.headers["Cache-Control"] == "no-store"
+    # An address no page has is a page too, in the person's language; the API keeps its JSON.
+    r = client.get(f"/t/{tenant_a.slug}/nonexistent")
+    assert r.status_code == 404 and r.mimetype == "text/html" and "Không tìm thấy" in r.get_data(as_text=True)
+    r = client.get(f"/t/{tenant_a.slug}/nonexistent?lang=en")
+    assert r.status_code == 404 and r.mimetype == "text/html" and "Not found" in r.get_data(as_text=True)
+    r = client.get("/api/v1/t/nonexistent/at/all")
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"

@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 
 from kpi_platform.audit import service
 from kpi_platform.audit.schemas import AuditEntrySchema, AuditQuerySchema
-from kpi_platform.identity.auth import access
-from kpi_platform.identity.roles import Role
 from kpi_platform.pagination import page_of
+from kpi_platform.policy import access
+from kpi_platform.roles import Role
 
 blp = Blueprint(
     "audit",

@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from kpi_platform.catalog import calibration, export, job_descriptions, service
+from kpi_platform.catalog import export, job_descriptions, service
 from kpi_platform.catalog import schemas as s
 from kpi_platform.db import db
-from kpi_platform.errors import NotFound
-from kpi_platform.identity.auth import access, current_principal
-from kpi_platform.identity.roles import Role
-from kpi_platform.org import service as org
-from kpi_platform.org.api import as_of, today, visible_official
+from kpi_platform.org import access as org_access
 from kpi_platform.pagination import page_of
+from kpi_platform.policy import access, current_principal
+from kpi_platform.roles import Role
+from kpi_platform.tenancy import service as tenancy
 
 blp = Blueprint(
     "catalog",
@@ -30,8 +28,15 @@ blp = Blueprint(
     description="Work catalog (groups A/B/C/D), norms, approvals, versions and job descriptions.",
 )
 
-DRAFTERS = (Role.provincial_admin, Role.steering_committee, Role.unit_head, Role.manager)
-CALIBRATORS = (Role.steering_committee, Role.provincial_admin, Role.auditor)
+DRAFTERS = service.DRAFTERS
+
+
+def today():
+    return tenancy.tenant_today()
+
+
+def as_of(query: dict):
+    return query.get("as_of") or today()
 
 
 # ---------------------------------------------------------------- complexity table
@@ -69,7 +74,7 @@ class Items(MethodView):
         filters = {k: query.get(k) for k in ("q", "group", "field", "status", "agency_id", "position_id")}
         day = as_of(query)
         items = page_of(service.search(day=day, **filters), pagination_parameters)
-        return [_flat(view) for view in service.views(items, day)]
+        return [service.item_out(view) for view in service.views(items, day)]
 
     @access(*DRAFTERS)
     @blp.arguments(s.ItemCreateSchema)
@@ -77,24 +82,13 @@ class Items(MethodView):
     def post(self, data):
         """Draft a new item (its first version); submit it for approval next"""
         item = service.create_item(by=current_principal(), **data)
-        out = _flat(service.item_view(item, data["valid_from"]))
+        out = service.item_out(service.item_view(item, data["valid_from"]))
         db.session.commit()
         return out
 
 
-def _flat(view: dict) -> dict:
-    item = view["item"]
-    return {
-        **{name: getattr(item, name) for name in ("id", "code", "agency_id", "status", "name_vi", "field")},
-        **{name: getattr(item, name) for name in ("retired_on", "retire_reason", "origin", "created_at")},
-        "item_group": item.item_group,
-        "version": view["version"],
-        "pending": view["pending"],
-    }
-
-
 def _item_response(item_id: uuid.UUID):
-    out = _flat(service.item_view(service.get_item(item_id), today()))
+    out = service.item_out(service.item_view(service.get_item(item_id), today()))
     db.session.commit()
     return out
 
@@ -106,7 +100,7 @@ class ItemById(MethodView):
     @blp.response(200, s.ItemSchema)
     def get(self, query, item_id):
         """An item with the version in force on a day and any pending change"""
-        return _flat(service.item_view(service.get_item(item_id), as_of(query)))
+        return service.item_out(service.item_view(service.get_item(item_id), as_of(query)))
 
 
 @blp.route("/catalog/items/<uuid:item_id>/draft")
@@ -180,7 +174,7 @@ class ItemRetire(MethodView):
         return _item_response(item_id)
 
 
-# ---------------------------------------------------------------- export and calibration
+# ---------------------------------------------------------------- export
 
 
 @blp.route("/catalog/export")
@@ -206,34 +200,6 @@ class Export(MethodView):
 
 def _json(rows: list[dict]) -> str:
     return json.dumps(rows, ensure_ascii=False, default=str)
-
-
-@blp.route("/catalog/calibration")
-class Calibration(MethodView):
-    @access(*CALIBRATORS)
-    @blp.arguments(s.CalibrationQuerySchema, location="query")
-    @blp.response(200, s.CalibrationSchema(many=True))
-    def get(self, query):
-        """Per item: the norm, the median and spread of reported minutes per unit, a suggested norm"""
-        date_to = query.get("date_to") or today()
-        return calibration.calibrate(
-            query.get("date_from") or date_to - timedelta(days=calibration.DEFAULT_PILOT_DAYS),
-            date_to,
-            min_entries=query["min_entries"],
-            group=query.get("group"),
-            agency_id=query.get("agency_id"),
-        )
-
-
-@blp.route("/catalog/items/<uuid:item_id>/calibration/accept")
-class AcceptCalibration(MethodView):
-    @access(*DRAFTERS)
-    @blp.arguments(s.AcceptCalibrationSchema)
-    @blp.response(201, s.ItemSchema)
-    def post(self, data, item_id):
-        """Accept a suggested norm: a new version, submitted for the normal approval"""
-        calibration.accept(item_id, by=current_principal(), **data)
-        return _item_response(item_id)
 
 
 # ---------------------------------------------------------------- job descriptions
@@ -376,7 +342,7 @@ class AllowedItems(MethodView):
     @blp.response(200, s.AllowedItemSchema(many=True))
     def get(self, query, official_id):
         """What the official may log on a day: the items of their current job descriptions"""
-        visible_official(official_id)
+        org_access.require_visible(current_principal(), official_id, today())
         return _allowed(official_id, as_of(query))
 
 
@@ -387,10 +353,5 @@ class MyAllowedItems(MethodView):
     @blp.response(200, s.AllowedItemSchema(many=True))
     def get(self, query):
         """What I may log on a day"""
-        official = org.official_for_principal(current_principal().id)
-        if official is None:
-            raise NotFound(
-                "Tài khoản này không gắn với cán bộ nào trong danh sách.",
-                "This account is not linked to an official on the roster.",
-            )
+        official = org_access.require_own_official(current_principal())
         return _allowed(official.id, as_of(query))

@@ -33,11 +33,11 @@ from kpi_platform.catalog.models import (
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import contains, db
 from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
-from kpi_platform.identity.roles import Role
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment
-from kpi_platform.org.vietnamese import fold
+from kpi_platform.roles import Role
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.vietnamese import fold
 
 # The defaults of domain.md; a tenant replaces them with its own table.
 DEFAULT_COMPLEXITY = (
@@ -59,6 +59,9 @@ VERSION_FIELDS = (
     "has_deadline",
 )
 TENANT_WIDE_DRAFTERS = frozenset({str(Role.provincial_admin), str(Role.steering_committee)})
+# Who may draft items at all (what each may draft: may_draft), and read the norm calibration.
+DRAFTERS = (Role.provincial_admin, Role.steering_committee, Role.unit_head, Role.manager)
+CALIBRATORS = (Role.steering_committee, Role.provincial_admin, Role.auditor)
 
 
 def _invalid(field: str, vi: str, en: str, code: str = "validation_error") -> Invalid:
@@ -163,6 +166,18 @@ def may_draft(principal, group: Group, agency_id: uuid.UUID | None, day: date) -
     if _heads_agency(principal, agency_id, day):
         return True
     return principal.has_any_role({str(Role.unit_head), str(Role.manager)}) and _works_inside(principal, agency_id, day)
+
+
+def item_out(view: dict) -> dict:
+    """An item and its versions as the API shows them (flat)."""
+    item = view["item"]
+    return {
+        **{name: getattr(item, name) for name in ("id", "code", "agency_id", "status", "name_vi", "field")},
+        **{name: getattr(item, name) for name in ("retired_on", "retire_reason", "origin", "created_at")},
+        "item_group": item.item_group,
+        "version": view["version"],
+        "pending": view["pending"],
+    }
 
 
 def _deciders_text(group: Group) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from kpi_platform.cache import RedisStore, cache
 from kpi_platform.db import db
 from kpi_platform.errors import error_body
-from kpi_platform.identity.auth import public
+from kpi_platform.policy import public
 
 blp = Blueprint("health", __name__)
 

@@ -9,8 +9,6 @@ from flask_smorest import Blueprint
 from kpi_platform.audit import service as audit
 from kpi_platform.db import db
 from kpi_platform.identity import linking, service, sso
-from kpi_platform.identity.auth import PLATFORM, access, current_principal, current_tenant
-from kpi_platform.identity.roles import Role
 from kpi_platform.identity.schemas import (
     ConnectionReportSchema,
     IdentityProviderSchema,
@@ -24,6 +22,8 @@ from kpi_platform.identity.schemas import (
     TokenSchema,
 )
 from kpi_platform.pagination import page_of
+from kpi_platform.policy import PLATFORM, access, current_principal, current_tenant
+from kpi_platform.roles import Role
 
 tenant_blp = Blueprint(
     "identity", __name__, url_prefix="/api/v1/t/<tenant>", description="Accounts, roles and API tokens."

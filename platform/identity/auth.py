@@ -1,11 +1,4 @@
-"""Authentication and access checks for every request, declared on each endpoint.
-
-    @access(Role.provincial_admin)            # tenant endpoint, these roles
-    @access()                                 # tenant endpoint, any principal of the tenant
-    @access(Role.platform_operator, scope=PLATFORM)
-    @page(Role.manager)                       # browser page: a signed-in session of the URL's tenant
-    @tenant_entry                             # browser page of a tenant before sign-in (login, callback)
-    @public                                   # no principal needed
+"""Authentication of every request against the access its endpoint declares (kpi_platform.policy).
 
 The check runs in before_request, so a request without valid credentials gets 401 before its body
 is even parsed. An endpoint without a declaration is refused (and a test lists such endpoints).
@@ -13,82 +6,28 @@ is even parsed. An endpoint without a declaration is refused (and a test lists s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import redis
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
 
 from kpi_platform.cache import cache
 from kpi_platform.context import SYSTEM_TENANT_ID, Actor, set_actor, set_tenant
 from kpi_platform.db import db
-from kpi_platform.errors import DomainError, Forbidden, NotFound, Unauthorized
+from kpi_platform.errors import Forbidden, NotFound, Unauthorized
 from kpi_platform.identity import access_tokens, service
+from kpi_platform.policy import (
+    FRAMEWORK_ENDPOINTS,
+    PAGE,
+    PLATFORM,
+    PUBLIC,
+    TENANT_ENTRY,
+    AccessPolicy,
+    LoginRequired,
+    TenantSuspended,
+    policy_for,
+)
 from kpi_platform.tenancy import service as tenancy
 
-TENANT = "tenant"
-PLATFORM = "platform"
-PAGE = "page"
-TENANT_ENTRY = "tenant_entry"
-PUBLIC = "public"
 TOKEN_TOUCH_SECONDS = 60
-# Endpoints Flask and flask-smorest add themselves; all are public and read-only.
-FRAMEWORK_ENDPOINTS = frozenset({"static", "swagger_ui.static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"})
-
-
-@dataclass(frozen=True)
-class AccessPolicy:
-    scope: str
-    roles: frozenset[str]  # empty: any principal of the tenant
-
-    def describe(self) -> str:
-        return f"{self.scope}:{','.join(sorted(self.roles)) or '*'}"
-
-
-def access(*roles, scope: str = TENANT):
-    policy = AccessPolicy(scope=scope, roles=frozenset(str(r) for r in roles))
-
-    def mark(fn):
-        fn.__kpi_access__ = policy
-        return fn
-
-    return mark
-
-
-def public(fn):
-    fn.__kpi_access__ = AccessPolicy(scope=PUBLIC, roles=frozenset())
-    return fn
-
-
-def page(*roles):
-    return access(*roles, scope=PAGE)
-
-
-def tenant_entry(fn):
-    fn.__kpi_access__ = AccessPolicy(scope=TENANT_ENTRY, roles=frozenset())
-    return fn
-
-
-def policy_for(app: Flask, endpoint: str, method: str) -> AccessPolicy | None:
-    view = app.view_functions.get(endpoint)
-    if view is None:
-        return None
-    view_class = getattr(view, "view_class", None)
-    target = getattr(view_class, method.lower(), None) if view_class else view
-    if target is None and method == "HEAD" and view_class:
-        target = getattr(view_class, "get", None)
-    return getattr(target, "__kpi_access__", None)
-
-
-class TenantSuspended(DomainError):
-    status = 403
-    code = "tenant_suspended"
-
-
-class LoginRequired(DomainError):
-    """A page needs a signed-in session; the pages answer it with a redirect to the login page."""
-
-    status = 401
-    code = "authentication_required"
 
 
 def _bearer_token() -> str | None:
@@ -191,11 +130,3 @@ def _touch(token) -> None:
     if first_use_this_minute:
         service.mark_token_used(token)
         db.session.commit()
-
-
-def current_principal():
-    return g.principal
-
-
-def current_tenant():
-    return g.tenant

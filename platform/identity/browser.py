@@ -27,10 +27,10 @@ from sqlalchemy import select
 from kpi_platform.db import db
 from kpi_platform.errors import DomainError, NotFound
 from kpi_platform.identity import linking, sessions, sso
-from kpi_platform.identity.auth import TenantSuspended, tenant_entry
 from kpi_platform.identity.models import IdentityProvider, Principal, PrincipalRole, PrincipalStatus
-from kpi_platform.identity.roles import Role
-from kpi_platform.org.vietnamese import sort_key
+from kpi_platform.policy import TenantSuspended, tenant_entry
+from kpi_platform.roles import Role
+from kpi_platform.vietnamese import sort_key
 
 bp = Blueprint("signin", __name__, url_prefix="/t/<tenant>")
 

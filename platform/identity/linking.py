@@ -19,8 +19,8 @@ from kpi_platform.db import db
 from kpi_platform.errors import DomainError
 from kpi_platform.identity import service
 from kpi_platform.identity.models import IdentityProvider, Principal, PrincipalStatus
-from kpi_platform.identity.roles import Role
 from kpi_platform.org.models import Official, OfficialStatus
+from kpi_platform.roles import Role
 from kpi_platform.tenancy.models import Tenant
 
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from kpi_platform.identity.models import PrincipalStatus
-from kpi_platform.identity.roles import Role
+from kpi_platform.roles import Role
 
 ROLES = [r.value for r in Role]
 STATUSES = [s.value for s in PrincipalStatus]

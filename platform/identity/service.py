@@ -16,7 +16,7 @@ from kpi_platform.context import require_tenant_id
 from kpi_platform.db import contains, db, utcnow
 from kpi_platform.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from kpi_platform.identity.models import ApiToken, Principal, PrincipalRole, PrincipalStatus
-from kpi_platform.identity.roles import GLOBAL_ROLES, TENANT_ROLES, Role
+from kpi_platform.roles import GLOBAL_ROLES, TENANT_ROLES, Role
 from kpi_platform.tenancy.models import Tenant, TenantKind
 
 TOKEN_PREFIX = "kpi"  # noqa: S105 - a public prefix, not a secret

@@ -11,12 +11,14 @@ from flask_smorest import Blueprint
 
 from kpi_platform.db import db
 from kpi_platform.errors import Invalid
-from kpi_platform.identity.auth import PLATFORM, access, current_principal, current_tenant
-from kpi_platform.identity.roles import Role
-from kpi_platform.onboarding import rollout, service, tasks
+from kpi_platform.jobs import service as jobs
+from kpi_platform.onboarding import rollout, service
 from kpi_platform.onboarding import schemas as s
 from kpi_platform.pagination import page_of
+from kpi_platform.policy import PLATFORM, access, current_principal
+from kpi_platform.roles import OVERSIGHT, Role
 from kpi_platform.tenancy import service as tenancy
+from kpi_platform.tenancy.schemas import TenantCreateSchema, TenantListQuerySchema, TenantSchema, TenantUpdateSchema
 
 blp = Blueprint(
     "onboarding",
@@ -28,15 +30,15 @@ platform_blp = Blueprint(
     "platform_onboarding",
     __name__,
     url_prefix="/api/v1/platform",
-    description="Every tenant's rollout, for the platform operator.",
+    description="The tenant registry and every tenant's rollout, for the platform operator.",
 )
 ADMIN = Role.provincial_admin
-WATCHERS = (Role.provincial_admin, Role.steering_committee, Role.auditor, Role.support_staff)
+WATCHERS = OVERSIGHT
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def _today():
-    return tenancy.local_today(current_tenant())
+    return tenancy.tenant_today()
 
 
 @blp.route("/onboarding/imports")
@@ -62,7 +64,7 @@ class Imports(MethodView):
         data = upload.read(MAX_UPLOAD_BYTES + 1)
         if not data or len(data) > MAX_UPLOAD_BYTES:
             raise Invalid("Tệp trống hoặc quá lớn.", "The file is empty or too large.", fields={"file": ["size"]})
-        job = service.create_job(
+        job, background = service.start_import(
             source_name=upload.filename or "upload.zip",
             archive=data,
             dry_run=options["dry_run"],
@@ -70,8 +72,7 @@ class Imports(MethodView):
             by=current_principal(),
         )
         db.session.commit()
-        tasks.run_import_job.delay(str(current_tenant().id), str(job.id))
-        db.session.expire_all()
+        jobs.dispatch(background)
         return service.get_job(job.id)
 
 
@@ -112,6 +113,40 @@ class RolloutEvents(MethodView):
         rollout.follow_status(_today())
         db.session.commit()
         return event
+
+
+@platform_blp.route("/tenants")
+class Tenants(MethodView):
+    @access(Role.platform_operator, scope=PLATFORM)
+    @platform_blp.arguments(TenantListQuerySchema, location="query")
+    @platform_blp.response(200, TenantSchema(many=True))
+    @platform_blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List tenants"""
+        return page_of(tenancy.list_tenants(query.get("status")), pagination_parameters)
+
+    @access(Role.platform_operator, scope=PLATFORM)
+    @platform_blp.arguments(TenantCreateSchema)
+    @platform_blp.response(201, TenantSchema)
+    def post(self, data):
+        """Create a tenant (and optionally its first provincial admin)"""
+        return service.create_tenant(**data)
+
+
+@platform_blp.route("/tenants/<slug>")
+class TenantBySlug(MethodView):
+    @access(Role.platform_operator, scope=PLATFORM)
+    @platform_blp.response(200, TenantSchema)
+    def get(self, slug):
+        """Show a tenant"""
+        return tenancy.require_tenant_by_slug(slug)
+
+    @access(Role.platform_operator, scope=PLATFORM)
+    @platform_blp.arguments(TenantUpdateSchema)
+    @platform_blp.response(200, TenantSchema)
+    def patch(self, data, slug):
+        """Change a tenant's names, time zone or status (suspend with status=suspended)"""
+        return tenancy.update_tenant(slug, data)
 
 
 @platform_blp.route("/tenants/<slug>/rollout")

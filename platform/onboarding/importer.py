@@ -48,8 +48,8 @@ from kpi_platform.org.models import (
     PositionCategory,
     UnitHead,
 )
-from kpi_platform.org.vietnamese import fold
 from kpi_platform.tenant_settings import service as tenant_settings
+from kpi_platform.vietnamese import fold
 
 SAMPLE = 20  # codes listed per action in a report
 Progress = Callable[[str, int, int], None]

@@ -16,6 +16,7 @@ from kpi_platform.context import require_tenant_id, tenant_scope
 from kpi_platform.db import db, separate_session, utcnow
 from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.identity import service as identity
+from kpi_platform.jobs import service as jobs
 from kpi_platform.onboarding import importer, source
 from kpi_platform.onboarding.models import ImportJob, JobStatus
 from kpi_platform.onboarding.rollout import follow_status
@@ -131,6 +132,14 @@ def create_job(*, source_name: str, archive: bytes, dry_run: bool, only: set[str
     return job
 
 
+def start_import(*, source_name: str, archive: bytes, dry_run: bool, only: set[str] | None, by):
+    """An import job and the background job that runs it, in the caller's transaction: the caller
+    commits, then hands it over (jobs.dispatch). Returns (import job, background job)."""
+    job = create_job(source_name=source_name, archive=archive, dry_run=dry_run, only=only, by=by)
+    label = f"{'check' if dry_run else 'import'} {job.source_name}"
+    return job, jobs.schedule("onboarding.run_import_job", label=label[:120], by=by, import_job_id=str(job.id))
+
+
 def get_job(job_id: uuid.UUID) -> ImportJob:
     job = db.session.get(ImportJob, (require_tenant_id(), job_id))
     if job is None:
@@ -152,7 +161,7 @@ def _save_progress(job_id: uuid.UUID, phase: str, done: int, total: int) -> None
 
 def run_job(job_id: uuid.UUID, *, today: date) -> ImportJob:
     job = get_job(job_id)
-    if job.status != JobStatus.queued:
+    if job.status not in (JobStatus.queued, JobStatus.running):  # running: a worker died in it, rolled back
         return job
     job.status, job.started_at = JobStatus.running, utcnow()
     archive, name, dry_run = job.archive, job.source_name, job.dry_run
@@ -186,6 +195,22 @@ def run_job(job_id: uuid.UUID, *, today: date) -> ImportJob:
 # ---------------------------------------------------------------- a new tenant from a pack
 
 
+def create_tenant(*, first_admin: dict | None = None, **fields):
+    """A new tenant (the registry's fields) and, in the same transaction, its first provincial admin."""
+
+    def with_admin(session, tenant) -> None:
+        if first_admin:
+            identity.create_principal_in(
+                session,
+                tenant,
+                email=first_admin["email"],
+                display_name=first_admin["display_name"],
+                roles=["provincial_admin"],
+            )
+
+    return tenancy.create_tenant(**fields, then=with_admin)
+
+
 def create_tenant_from(
     pack_path: Path,
     *,
@@ -202,7 +227,7 @@ def create_tenant_from(
     raw = read(pack_path)
     spec = raw.documents.get("tenant.yaml") or {}
     own = spec.get("slug") == slug
-    tenant = tenancy.create_tenant(
+    tenant = create_tenant(
         slug=slug,
         name_vi=name_vi or (spec.get("name_vi") if own else None) or slug,
         name_en=name_en or (spec.get("name_en") if own else None) or slug,

@@ -3,13 +3,11 @@ from __future__ import annotations
 import uuid
 
 from kpi_platform.celery_app import tenant_task
-from kpi_platform.context import require_tenant_id
 from kpi_platform.onboarding import service
 from kpi_platform.tenancy import service as tenancy
 
 
 @tenant_task("onboarding.run_import_job")
-def run_import_job(tenant_id: str, job_id: str) -> str:
-    tenant = tenancy.get_tenant(require_tenant_id())
-    job = service.run_job(uuid.UUID(job_id), today=tenancy.local_today(tenant))
-    return str(job.status)
+def run_import_job(tenant_id: str, import_job_id: str) -> dict:
+    job = service.run_job(uuid.UUID(import_job_id), today=tenancy.tenant_today())
+    return {"import_job_id": import_job_id, "status": str(job.status)}

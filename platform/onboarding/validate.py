@@ -16,10 +16,10 @@ from kpi_platform.catalog.models import CatalogItem, Group
 from kpi_platform.catalog.service import CODE_PATTERN, MAX_NORM_MINUTES
 from kpi_platform.db import db
 from kpi_platform.identity.models import Principal
-from kpi_platform.identity.roles import TENANT_ROLES
 from kpi_platform.onboarding.source import RawPack
 from kpi_platform.org import service as org
 from kpi_platform.org.models import EmploymentKind, JobPosition, Official, OrgUnit, OrgUnitVersion, PositionCategory
+from kpi_platform.roles import TENANT_ROLES
 from kpi_platform.tenancy.models import TenantStatus
 from kpi_platform.tenant_settings import document as settings_document
 

@@ -4,33 +4,30 @@ unit heads and managers within their own subtree, and by an official for themsel
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from kpi_platform.db import db
 from kpi_platform.errors import NotFound
-from kpi_platform.identity.auth import access, current_principal, current_tenant
-from kpi_platform.identity.roles import Role
+from kpi_platform.org import access as org_access
 from kpi_platform.org import schemas as s
 from kpi_platform.org import service
 from kpi_platform.org.models import Assignment
 from kpi_platform.pagination import page_of
+from kpi_platform.policy import access, current_principal
+from kpi_platform.roles import MANAGERS, OVERSIGHT, Role
 from kpi_platform.tenancy import service as tenancy
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1/t/<tenant>", description="Org tree, positions, officials.")
 
 ADMIN = Role.provincial_admin
-READ_ALL = (Role.provincial_admin, Role.steering_committee, Role.auditor, Role.support_staff)
-SUBTREE = (Role.unit_head, Role.manager)
 
 
 def today() -> date:
-    return tenancy.local_today(current_tenant())
+    return tenancy.tenant_today()
 
 
 def as_of(query: dict) -> date:
@@ -48,49 +45,6 @@ def load_rows(row_schema: type[ma.Schema], rows: list[dict]) -> list[dict]:
     if errors:
         raise service.bulk_failed(errors)
     return loaded
-
-
-# ---------------------------------------------------------------- who may see which officials
-
-
-def official_scope() -> dict:
-    """Filters for list_officials matching what the caller may see."""
-    principal = current_principal()
-    if principal.has_any_role(READ_ALL):
-        return {}
-    own = service.official_for_principal(principal.id)
-    if own is None:
-        return {"only_official": uuid.UUID(int=0)}
-    if principal.has_any_role(SUBTREE):
-        day = today()
-        primary = db.session.scalar(
-            select(Assignment.unit_id).where(
-                Assignment.official_id == own.id, Assignment.is_primary, service.active_on(Assignment, day)
-            )
-        )
-        if primary is not None:
-            return {"within_units": service.subtree_id_list(primary, day)}
-    return {"only_official": own.id}
-
-
-def visible_official(official_id: uuid.UUID):
-    """The official if the caller may see them (their scope, or a reviewer's own reviewees), else 404."""
-    official = service.get_official(official_id)
-    own = service.official_for_principal(current_principal().id)
-    if own is not None and (official_id == own.id or official_id in service.reviewees_of(own.id, today())):
-        return official
-    scope = official_scope()
-    if (
-        scope
-        and db.session.scalar(
-            service.list_officials(day=today(), **scope)
-            .where(service.Official.id == official_id)
-            .with_only_columns(service.Official.id)
-        )
-        is None
-    ):
-        raise NotFound()
-    return official
 
 
 def official_detail(official):
@@ -221,18 +175,18 @@ class UnitDescendants(MethodView):
 
 @blp.route("/org/units/<uuid:unit_id>/members")
 class UnitMembers(MethodView):
-    @access(*READ_ALL, *SUBTREE)
+    @access(*OVERSIGHT, *MANAGERS)
     @blp.arguments(s.MembersQuerySchema, location="query")
     @blp.response(200, s.MemberSchema(many=True))
     @blp.paginate()
     def get(self, query, unit_id, pagination_parameters):
         """Who belonged to the unit (or its subtree) on a date, with the post they held"""
         stmt = service.members(unit_id, as_of(query), subtree=query["subtree"])
-        scope = official_scope()  # unit heads and managers: only units of their own subtree
-        if "only_official" in scope or ("within_units" in scope and unit_id not in scope["within_units"]):
+        scope = org_access.scope_of(current_principal(), today())  # unit heads, managers: their subtree only
+        if not scope.everyone and unit_id not in scope.units:
             raise NotFound()
-        if "within_units" in scope:
-            stmt = stmt.where(Assignment.unit_id.in_(scope["within_units"]))
+        if not scope.everyone:
+            stmt = stmt.where(Assignment.unit_id.in_(scope.units))
         return [{"official": o, "assignment": a} for o, a in page_of(stmt, pagination_parameters, scalars=False)]
 
 
@@ -349,7 +303,8 @@ class Officials(MethodView):
         """Officials in Vietnamese name order; search works with or without diacritics"""
         day = as_of(query)
         filters = {k: query[k] for k in ("q", "unit_id", "position_id", "status") if k in query}
-        stmt = service.list_officials(day=day, subtree=query["subtree"], **filters, **official_scope())
+        scope = org_access.scope_of(current_principal(), today())
+        stmt = service.list_officials(day=day, subtree=query["subtree"], **filters, **scope.list_filters())
         return page_of(stmt, pagination_parameters)
 
     @access(ADMIN)
@@ -382,7 +337,7 @@ class OfficialById(MethodView):
     @blp.response(200, s.OfficialDetailSchema)
     def get(self, official_id):
         """An official with assignments and effective reviewer"""
-        return official_detail(visible_official(official_id))
+        return official_detail(org_access.require_visible(current_principal(), official_id, today()))
 
     @access(ADMIN)
     @blp.arguments(s.OfficialUpdateSchema)
@@ -401,7 +356,7 @@ class OfficialAssignments(MethodView):
     @blp.response(200, s.AssignmentSchema(many=True))
     def get(self, official_id):
         """Every assignment of an official, past and present"""
-        visible_official(official_id)
+        org_access.require_visible(current_principal(), official_id, today())
         return service.assignments_of(official_id)
 
     @access(ADMIN)

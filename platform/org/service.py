@@ -12,14 +12,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, literal, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from kpi_platform import vietnamese
 from kpi_platform.audit import service as audit
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import contains, db
 from kpi_platform.errors import Conflict, DomainError, Invalid, NotFound
-from kpi_platform.identity.models import Principal
-from kpi_platform.org import vietnamese
 from kpi_platform.org.models import (
     Assignment,
     EmploymentKind,
@@ -788,7 +788,7 @@ def create_official(
         **_official_fields(full_name),
     )
     db.session.add(official)
-    db.session.flush()
+    _flush_link()
     audit.record("org.official.create", "official", official.id, after=_official_audit(official))
     if assignment:
         add_assignment(official.id, **assignment)
@@ -796,11 +796,10 @@ def create_official(
 
 
 def _check_principal(principal_id: uuid.UUID | None, official_id: uuid.UUID | None = None) -> None:
-    """The account must exist in this tenant and not already belong to another official."""
+    """The account must not already belong to another official (that it exists in this tenant is
+    the foreign key's to say: see _flush_link)."""
     if principal_id is None:
         return
-    if db.session.get(Principal, (require_tenant_id(), principal_id)) is None:
-        raise _invalid("principal_id", "Tài khoản không tồn tại.", "Unknown account.", "unknown")
     other = db.session.scalar(select(Official.id).where(Official.principal_id == principal_id))
     if other is not None and other != official_id:
         raise Conflict(
@@ -808,6 +807,16 @@ def _check_principal(principal_id: uuid.UUID | None, official_id: uuid.UUID | No
             "The account is linked to another official.",
             fields={"principal_id": ["taken"]},
         )
+
+
+def _flush_link() -> None:
+    """Flush an official whose account link changed; an account that is not this tenant's is refused
+    by the composite foreign key (tenant_id, principal_id), answered here as a bad field."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise _invalid("principal_id", "Tài khoản không tồn tại.", "Unknown account.", "unknown") from None
 
 
 def _official_audit(official: Official) -> dict:
@@ -845,7 +854,7 @@ def update_official(official_id: uuid.UUID, changes: dict) -> Official:
     if "principal_id" in changes:
         _check_principal(changes["principal_id"], official.id)
         official.principal_id = changes["principal_id"]
-    db.session.flush()
+    _flush_link()
     audit.record("org.official.update", "official", official.id, before=before, after=_official_audit(official))
     return official
 

@@ -8,7 +8,7 @@ their own results; reviewers read and mark their reviewees.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Response
 from flask.views import MethodView
@@ -16,18 +16,21 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from kpi_platform.db import db
-from kpi_platform.errors import Forbidden, NotFound
-from kpi_platform.identity.auth import access, current_principal, current_tenant
-from kpi_platform.identity.roles import Role
+from kpi_platform.errors import Invalid, NotFound
+from kpi_platform.jobs import service as jobs
+from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
-from kpi_platform.org.api import today, visible_official
 from kpi_platform.pagination import page_of
+from kpi_platform.policy import access, current_principal
+from kpi_platform.roles import SCORING_READERS, SCORING_RUNNERS, Role
 from kpi_platform.scoring import kpi, products, records, runs, staffing, tasks
 from kpi_platform.scoring import schemas as s
 from kpi_platform.scoring.models import PeriodResult
 from kpi_platform.spreadsheets import xlsx
+from kpi_platform.tenancy.service import tenant_today as today
 from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.tenant_settings.document import TenantSettings, plain
+from kpi_platform.worklog import service as worklog
 
 blp = Blueprint(
     "scoring",
@@ -35,8 +38,8 @@ blp = Blueprint(
     url_prefix="/api/v1/t/<tenant>",
     description="Scoring: settings, period results and their explanation, ratings, organisational KPI, staffing.",
 )
-RUNNERS = (Role.provincial_admin, Role.steering_committee)
-READERS = (Role.provincial_admin, Role.steering_committee, Role.auditor)
+RUNNERS = SCORING_RUNNERS
+READERS = SCORING_READERS
 
 RESULT_COLUMNS = [
     ("staff_code", "Mã cán bộ"),
@@ -55,9 +58,13 @@ RESULT_COLUMNS = [
 ]
 
 
-def _own_official_id():
-    official = org.official_for_principal(current_principal().id)
-    return official.id if official else None
+def _with_job(row, schema, job) -> dict:
+    """A row as its schema shows it, with the background job that carries on its work."""
+    return {name: getattr(row, name) for name in schema().fields if name != "job"} | {"job": job}
+
+
+def visible_official(official_id):
+    return org_access.require_visible(current_principal(), official_id, today())
 
 
 def _named(results: list[PeriodResult], run) -> list[dict]:
@@ -104,10 +111,13 @@ class Settings(MethodView):
         """A new version from a date (the keys sent change, the others stay); the open months since
         then are recomputed with it"""
         version = tenant_settings.save(data["document"], valid_from=data["valid_from"], by=current_principal())
-        db.session.commit()
-        months = []
+        scheduled = []
         if version is not None:
-            months = tasks.recompute_open_months(data["valid_from"], today=today(), by=current_principal())
+            scheduled = tasks.recompute_open_months(data["valid_from"], today=today(), by=current_principal())
+        db.session.commit()
+        for _, job in scheduled:
+            jobs.dispatch(job)
+        months = [month for month, _ in scheduled]
         return {
             "valid_from": data["valid_from"],
             "version": version.number if version else None,
@@ -123,6 +133,25 @@ class SettingsVersions(MethodView):
     def get(self):
         """Every settings version, newest first"""
         return db.session.scalars(tenant_settings.versions()).all()
+
+
+# ---------------------------------------------------------------- closing a month
+
+
+@blp.route("/worklog/periods/<int:year>-<int:month>/close")
+class ClosePeriod(MethodView):
+    @access(Role.provincial_admin)
+    @blp.response(201, s.ClosedPeriodSchema)
+    def post(self, year: int, month: int):
+        """Close a month: nothing dated in it can change any more; its approved entries lock and the
+        month (with its quarter and year when it ends them) is scored in the background, by the job
+        returned (kept even while the background service is down, and run once it is back)"""
+        if not (1 <= month <= 12 and 2000 <= year <= 2100):
+            raise Invalid(fields={"month": ["invalid"]})
+        period, job = tasks.close_month(date(year, month, 1), by=current_principal())
+        db.session.commit()
+        jobs.dispatch(job)
+        return _with_job(worklog.get_period(period.month), s.ClosedPeriodSchema, jobs.get(job.id))
 
 
 # ---------------------------------------------------------------- runs and results
@@ -143,9 +172,10 @@ class Runs(MethodView):
     @blp.response(202, s.RunSchema)
     def post(self, data):
         """Compute a month, quarter or year (quarters and years average the months' totals) in the background"""
-        run = tasks.enqueue(current_tenant().id, data["kind"], data["start"], reason="manual", by=current_principal())
-        db.session.expire_all()
-        return runs.get_run(run.id)
+        run, job = tasks.schedule_run(data["kind"], data["start"], reason="manual", by=current_principal())
+        db.session.commit()
+        jobs.dispatch(job)
+        return _with_job(runs.get_run(run.id), s.RunSchema, jobs.get(job.id))
 
 
 @blp.route("/scoring/runs/<uuid:run_id>")
@@ -208,11 +238,10 @@ class UnitExplanation(MethodView):
         """A unit's results: its people's totals and tiers, the average, the tiers' counts, its KPI lines"""
         run = runs.get_run(run_id)
         principal = current_principal()
-        if not principal.has_any_role({str(r) for r in READERS}):
-            own = _own_official_id()
-            headed = {u.id for u in org.units_headed_by(own, run.end - timedelta(days=1))} if own else set()
-            if not any(unit_id in org.subtree_id_list(u, run.end - timedelta(days=1)) for u in headed):
-                raise NotFound()
+        if not principal.has_any_role(READERS) and not org_access.leads_unit_of(
+            principal, unit_id, run.end - timedelta(days=1)
+        ):
+            raise NotFound()
         out = runs.explain_unit(run_id, unit_id)
         out["members"] = _named(out["members"], run)
         if out["kpi"]:
@@ -227,13 +256,7 @@ class MyResults(MethodView):
     @blp.response(200, s.ExplanationSchema)
     def get(self, query):
         """My result for a period (default: the latest scored), from its latest run, explained"""
-        official_id = _own_official_id()
-        if official_id is None:
-            raise Forbidden(
-                "Tài khoản này không gắn với cán bộ nào.",
-                "This account is not linked to an official.",
-                code="no_official",
-            )
+        official_id = org_access.require_own_official(current_principal()).id
         if query.get("start"):
             run = runs.latest_run(query["kind"], runs.period_of(query["kind"], query["start"])[0])
         else:
@@ -255,17 +278,21 @@ class LeaveList(MethodView):
     @blp.response(200, s.LeaveSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """Recorded leave (of one official, or all)"""
+        """Recorded leave (of one official, or of everyone you may see)"""
         if query.get("official_id"):
             visible_official(query["official_id"])
-        return page_of(records.leaves(query.get("official_id")), pagination_parameters)
+        scope = org_access.scope_of(current_principal(), today())
+        return page_of(records.leaves(query.get("official_id"), within=scope.official_ids()), pagination_parameters)
 
     @access(Role.provincial_admin, Role.unit_head, Role.manager)
     @blp.arguments(s.LeaveSchema)
     @blp.response(201, s.LeaveSchema)
     def post(self, data):
-        """Record approved leave (its working days are not available time)"""
+        """Record approved leave (its working days are not available time), never your own"""
         visible_official(data["official_id"])
+        org_access.require_not_self(
+            current_principal(), data["official_id"], what_vi="ghi nghỉ phép", what_en="record leave"
+        )
         leave = records.record_leave(by=current_principal(), **data)
         db.session.commit()
         return leave
@@ -279,14 +306,13 @@ class GeneralMarks(MethodView):
     def put(self, data):
         """The reviewer marks the general criteria (0-30) of a reviewee for a month"""
         principal = current_principal()
-        own = _own_official_id()
-        is_reviewer = own is not None and data["official_id"] in org.reviewees_of(own, today())
-        if not (is_reviewer or principal.has_any_role({str(Role.provincial_admin)})):
-            raise Forbidden(
-                "Chỉ người đánh giá mới chấm tiêu chí chung.",
-                "Only the reviewer marks the general criteria.",
-                code="not_the_reviewer",
-            )
+        org_access.require_reviewer_or_admin(
+            principal,
+            data["official_id"],
+            today(),
+            what_vi="chấm tiêu chí chung",
+            what_en="mark the general criteria",
+        )
         mark = records.mark_general(by=principal, **data)
         db.session.commit()
         return mark
@@ -305,7 +331,10 @@ class Discipline(MethodView):
     @blp.arguments(s.DisciplineSchema)
     @blp.response(201, s.DisciplineSchema)
     def post(self, data):
-        """Record a disciplinary decision"""
+        """Record a disciplinary decision (never your own)"""
+        org_access.require_not_self(
+            current_principal(), data["official_id"], what_vi="ghi quyết định kỷ luật", what_en="record discipline"
+        )
         record = records.record_discipline(by=current_principal(), **data)
         db.session.commit()
         return record
@@ -397,9 +426,7 @@ class Products(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Assigned products of an official (default: yourself) and month"""
-        official_id = query.get("official_id") or _own_official_id()
-        if official_id is None:
-            raise NotFound()
+        official_id = query.get("official_id") or org_access.require_own_official(current_principal()).id
         visible_official(official_id)
         stmt = products.list_products(official_id=official_id, month=query.get("month"), status=query.get("status"))
         return page_of(stmt, pagination_parameters)
@@ -468,12 +495,13 @@ class LeaderMarks(MethodView):
     @blp.response(200, s.UnitySchema)
     def put(self, data):
         """A leader's superior sets criterion e (internal unity) for a month: 1.0 or 0.5"""
-        if not products.may_assign(current_principal(), data["official_id"], today()):
-            raise Forbidden(
-                "Chỉ cấp trên của lãnh đạo mới chấm tiêu chí này.",
-                "Only the leader's superior sets it.",
-                code="not_the_reviewer",
-            )
+        org_access.require_reviewer_or_admin(
+            current_principal(),
+            data["official_id"],
+            today(),
+            what_vi="chấm tiêu chí đoàn kết nội bộ của lãnh đạo",
+            what_en="set a leader's internal unity",
+        )
         mark = products.mark_unity(by=current_principal(), **data)
         db.session.commit()
         return {"official_id": mark.official_id, "month": mark.month, "unity": mark.unity}

@@ -19,6 +19,7 @@ from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
 from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
 from kpi_platform.scoring import engine
 from kpi_platform.scoring.engine import d
@@ -32,20 +33,10 @@ def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def may_assign(principal, official_id: uuid.UUID, today: date) -> bool:
-    if principal.has_any_role({"provincial_admin"}):
-        return True
-    own = org.official_for_principal(principal.id)
-    return own is not None and official_id in org.reviewees_of(own.id, today)
-
-
 def _require_assigner(principal, official_id, today) -> None:
-    if not may_assign(principal, official_id, today):
-        raise Forbidden(
-            "Chỉ người đánh giá của cán bộ mới giao hoặc duyệt sản phẩm.",
-            "Only the official's reviewer assigns or accepts their products.",
-            code="not_the_reviewer",
-        )
+    org_access.require_reviewer_or_admin(
+        principal, official_id, today, what_vi="giao hoặc duyệt sản phẩm", what_en="assign or accept products"
+    )
 
 
 def get(product_id: uuid.UUID) -> AssignedProduct:

@@ -64,8 +64,11 @@ def leave_days(start: date, end: date, official_ids=None) -> dict[uuid.UUID, set
     return days
 
 
-def leaves(official_id: uuid.UUID | None = None):
+def leaves(official_id: uuid.UUID | None = None, *, within=None):
+    """Leave, newest first: of one official, and only of the officials `within` selects (None: all)."""
     stmt = select(Leave).order_by(Leave.first_day.desc())
+    if within is not None:
+        stmt = stmt.where(Leave.official_id.in_(within))
     return stmt.where(Leave.official_id == official_id) if official_id else stmt
 
 

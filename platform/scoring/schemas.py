@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from kpi_platform.jobs.schemas import JobSchema
 from kpi_platform.scoring.kpi import DIRECTIONS, GROUPS
 from kpi_platform.scoring.models import PeriodKind
 from kpi_platform.scoring.records import MEASURES
@@ -62,6 +63,15 @@ class RunSchema(ma.Schema):
     created_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
     error = Text(allow_none=True)
+    job = ma.fields.Nested(JobSchema, dump_only=True, metadata={"description": "the job computing it"})
+
+
+class ClosedPeriodSchema(ma.Schema):
+    month = ma.fields.Date()
+    closed_at = ma.fields.DateTime()
+    closed_by = ma.fields.UUID(allow_none=True)
+    locked_entries = ma.fields.Integer()
+    job = ma.fields.Nested(JobSchema, dump_only=True, metadata={"description": "locking and scoring the month"})
 
 
 class RunListQuerySchema(ma.Schema):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kpi_platform.audit import service as audit
 from kpi_platform.context import require_tenant_id
@@ -101,11 +103,10 @@ def create_tenant(
     kind: TenantKind = TenantKind.province,
     status: TenantStatus = TenantStatus.provisioning,
     time_zone: str = "Asia/Ho_Chi_Minh",
-    first_admin: dict | None = None,
+    then: Callable[[Session, Tenant], None] | None = None,
 ) -> Tenant:
-    """Create a tenant (and optionally its first provincial admin) in one transaction."""
-    from kpi_platform.identity import service as identity
-
+    """Create a tenant in one transaction of the cross-tenant door; `then(session, tenant)` adds to
+    that transaction what must come with it (onboarding's first provincial admin)."""
     slug = _check_slug(slug)
     if kind == TenantKind.system:
         raise Invalid(fields={"kind": ["reserved"]})
@@ -129,14 +130,8 @@ def create_tenant(
             audit.record(
                 "tenant.create", "tenant", tenant.id, after=tenant.as_audit(), tenant_id=tenant.id, session=session
             )
-            if first_admin:
-                identity.create_principal_in(
-                    session,
-                    tenant,
-                    email=first_admin["email"],
-                    display_name=first_admin["display_name"],
-                    roles=["provincial_admin"],
-                )
+            if then is not None:
+                then(session, tenant)
     except IntegrityError:
         raise Conflict(
             f"Mã tỉnh '{slug}' đã tồn tại.", f"A tenant '{slug}' already exists.", fields={"slug": ["taken"]}

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from kpi_platform.db import db
 from kpi_platform.errors import DomainError
-from kpi_platform.identity.auth import page
-from kpi_platform.identity.roles import Role
-from kpi_platform.onboarding import rollout, service, tasks
+from kpi_platform.jobs import service as jobs
+from kpi_platform.onboarding import rollout, service
 from kpi_platform.onboarding.models import JobStatus
+from kpi_platform.policy import page
+from kpi_platform.roles import Role
 from kpi_platform.web.blueprint import bp
 from kpi_platform.web.common import WATCHERS, message_of, today
 
@@ -50,7 +51,7 @@ def upload_pack():
     if not data or not name.lower().endswith((".zip", ".xlsx")):
         return _imports_page(error=_("Hãy chọn tệp .zip (cả thư mục gói) hoặc .xlsx (mỗi bảng một trang)."), status=422)
     try:
-        job = service.create_job(
+        job, background = service.start_import(
             source_name=name,
             archive=data,
             dry_run=request.form.get("mode") != "import",
@@ -61,7 +62,7 @@ def upload_pack():
     except DomainError as error:
         db.session.rollback()
         return _imports_page(error=message_of(error), status=422)
-    tasks.run_import_job.delay(str(g.tenant.id), str(job.id))
+    jobs.dispatch(background)
     return redirect(url_for("web.import_job", job_id=job.id))
 
 

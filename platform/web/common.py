@@ -11,28 +11,40 @@ from flask import g, render_template
 from flask_babel import gettext as _
 
 from kpi_platform.errors import DomainError, Invalid
-from kpi_platform.identity.roles import Role
+from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
-from kpi_platform.tenancy import service as tenancy
+from kpi_platform.roles import ADMIN, MANAGERS, OVERSIGHT
+from kpi_platform.tenancy.service import tenant_today as today
 from kpi_platform.web.i18n import current_language
 
-REVIEWERS = {Role.manager, Role.unit_head}
-WATCHERS = {Role.provincial_admin, Role.steering_committee, Role.auditor, Role.support_staff}
-
-
-def today() -> date:
-    return tenancy.local_today(g.tenant)
+REVIEWERS = MANAGERS
+WATCHERS = OVERSIGHT
 
 
 def my_official():
     """The official the signed-in account is linked to, or None."""
     if "page_official" not in g:
-        g.page_official = org.official_for_principal(g.principal.id)
+        g.page_official = org_access.own_official(g.principal)
     return g.page_official
 
 
+def reviews_anyone() -> bool:
+    """Whether the signed-in official reviews someone today (a manager or head, or a named reviewer)."""
+    official = my_official()
+    if official is None:
+        return False
+    if "page_reviews" not in g:
+        g.page_reviews = bool(org.reviewees_of(official.id, today()))
+    return g.page_reviews or g.principal.has_any_role(REVIEWERS)
+
+
 def no_official_page():
-    return render_template("no_official.html"), 403
+    """An account with no official: admins and watchers are sent to their own pages' door."""
+    return render_template("no_official.html", home=home_endpoint()), 403
+
+
+def not_a_reviewer_page():
+    return render_template("not_a_reviewer.html"), 403
 
 
 def message_of(error: DomainError) -> str:
@@ -91,11 +103,11 @@ def nav_links() -> list[tuple[str, str]]:
     links = []
     if my_official() is not None:
         links += [("web.today", _("Hôm nay")), ("web.month", _("Tháng của tôi"))]
-    if principal.has_any_role(REVIEWERS):
+    if reviews_anyone():
         links += [("web.review", _("Duyệt công việc")), ("web.team", _("Tháng của đơn vị"))]
     if principal.has_any_role(WATCHERS):
         links.append(("web.rollout", _("Triển khai")))
-    if principal.has_any_role({Role.provincial_admin}):
+    if principal.has_any_role(ADMIN):
         links.append(("web.imports", _("Nhập gói dữ liệu")))
     return links
 
@@ -103,7 +115,7 @@ def nav_links() -> list[tuple[str, str]]:
 def home_endpoint() -> str:
     """Where a person's work starts: reviewers at their queue, officials at their day, admins at the rollout."""
     principal = g.principal
-    if principal.has_any_role(REVIEWERS) and my_official() is not None:
+    if my_official() is not None and reviews_anyone():
         return "web.review"
     if my_official() is not None:
         return "web.today"

@@ -15,7 +15,7 @@ from flask import Flask, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
-from kpi_platform.identity.roles import role_name
+from kpi_platform.roles import role_name
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"

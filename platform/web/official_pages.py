@@ -11,8 +11,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kpi_platform.db import db
-from kpi_platform.errors import DomainError, Invalid, NotFound
-from kpi_platform.identity.auth import page
+from kpi_platform.errors import DomainError, Invalid
+from kpi_platform.policy import page
 from kpi_platform.scoring import projection
 from kpi_platform.web import reads
 from kpi_platform.web.blueprint import bp
@@ -27,7 +27,7 @@ from kpi_platform.web.common import (
     today,
 )
 from kpi_platform.worklog import service as worklog
-from kpi_platform.worklog.views import entry_views
+from kpi_platform.worklog.presenter import entry_views
 
 
 def _chosen_day(text: str | None, now: date) -> date:
@@ -97,22 +97,18 @@ def log_work():
         item_id = parse_uuid(form.get("item_id"))
         if item_id is None:
             raise Invalid("Hãy chọn một mục công việc.", "Choose a work item.", fields={"item_id": ["required"]})
-        entry = worklog.by_idempotency_key(official.id, key)  # a double tap on a slow phone logs once
-        if entry is None:
-            entry = worklog.log_work(
-                official.id,
-                day,
-                item_id,
-                parse_quantity(form.get("quantity")),
-                today=now,
-                evidence_ref=form.get("evidence_ref"),
-                note=(form.get("note") or "").strip() or None,
-                idempotency_key=key,
-                submit=submit,
-                by=g.principal,
-            )
-            if submit:
-                worklog.auto_approve([entry])
+        entry = worklog.log_entry(  # a double tap on a slow phone logs once (the idempotency key)
+            official.id,
+            day,
+            item_id,
+            parse_quantity(form.get("quantity")),
+            today=now,
+            evidence_ref=form.get("evidence_ref"),
+            note=(form.get("note") or "").strip() or None,
+            idempotency_key=key,
+            submit=submit,
+            by=g.principal,
+        )
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -149,13 +145,6 @@ def submit_entries():
     return redirect(url_for("web.today", date=back or None))
 
 
-def _own_entry(official, work_entry_id: uuid.UUID):
-    entry = worklog.get_entry(work_entry_id)
-    if entry.official_id != official.id:
-        raise NotFound("Không tìm thấy công việc đã ghi.", "Work entry not found.")
-    return entry
-
-
 def _edit_page(official, entry, *, error: str | None = None, form=None, status: int = 200):
     view = entry_views([entry], today())[0]
     choices, _matching = reads.item_choices(official.id, entry.work_date, every=True)
@@ -169,7 +158,7 @@ def edit_entry(work_entry_id: uuid.UUID):
     official = my_official()
     if official is None:
         return no_official_page()
-    entry = _own_entry(official, work_entry_id)
+    entry = worklog.own_entry(official.id, work_entry_id)
     if request.method == "GET":
         return _edit_page(official, entry)
     form = request.form
@@ -189,7 +178,9 @@ def edit_entry(work_entry_id: uuid.UUID):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _edit_page(official, _own_entry(official, work_entry_id), error=message_of(error), form=form, status=422)
+        return _edit_page(
+            official, worklog.own_entry(official.id, work_entry_id), error=message_of(error), form=form, status=422
+        )
     flash(_("Đã sửa và gửi duyệt lại.") if resubmit else _("Đã lưu thay đổi."), "ok")
     return redirect(url_for("web.today", date=entry.work_date.isoformat() if entry.work_date != today() else None))
 
@@ -200,7 +191,7 @@ def delete_entry(work_entry_id: uuid.UUID):
     official = my_official()
     if official is None:
         return no_official_page()
-    entry = _own_entry(official, work_entry_id)
+    entry = worklog.own_entry(official.id, work_entry_id)
     day = entry.work_date
     try:
         worklog.delete_entry(entry.id)

@@ -15,13 +15,13 @@ from sqlalchemy import and_, func, select
 from kpi_platform.catalog import job_descriptions
 from kpi_platform.db import db
 from kpi_platform.org import service as org
-from kpi_platform.org.vietnamese import fold, sort_key
 from kpi_platform.scoring import projection, records
 from kpi_platform.tenant_settings import service as tenant_settings
+from kpi_platform.vietnamese import fold, sort_key
 from kpi_platform.worklog import calendar
 from kpi_platform.worklog import service as worklog
 from kpi_platform.worklog.models import EntryState, WorkEntry
-from kpi_platform.worklog.views import entry_views
+from kpi_platform.worklog.presenter import entry_views
 
 USAGE_DAYS = 90  # "most used" looks this far back
 SHOWN_WITHOUT_SEARCH = 12

@@ -11,10 +11,19 @@ from flask_babel import gettext as _
 
 from kpi_platform.db import db
 from kpi_platform.errors import DomainError
-from kpi_platform.identity.auth import page
+from kpi_platform.policy import page
 from kpi_platform.web import reads
 from kpi_platform.web.blueprint import bp
-from kpi_platform.web.common import message_of, month_day, my_official, no_official_page, parse_uuid, today
+from kpi_platform.web.common import (
+    message_of,
+    month_day,
+    my_official,
+    no_official_page,
+    not_a_reviewer_page,
+    parse_uuid,
+    reviews_anyone,
+    today,
+)
 from kpi_platform.worklog import service as worklog
 
 
@@ -43,6 +52,8 @@ def _queue_page(*, error: str | None = None, form=None, status: int = 200):
 def review():
     if my_official() is None:
         return no_official_page()
+    if not reviews_anyone():
+        return not_a_reviewer_page()
     return _queue_page()
 
 
@@ -71,6 +82,8 @@ def decisions_from(form) -> list[dict]:
 def review_decide():
     if my_official() is None:
         return no_official_page()
+    if not reviews_anyone():
+        return not_a_reviewer_page()
     decisions = decisions_from(request.form)
     if not decisions:
         return _queue_page(error=_("Chưa chọn công việc nào để duyệt."), form=request.form, status=422)
@@ -101,6 +114,8 @@ def team():
     official = my_official()
     if official is None:
         return no_official_page()
+    if not reviews_anyone():
+        return not_a_reviewer_page()
     now = today()
     day = month_day(request.args.get("month"), now)
     first = day.replace(day=1)

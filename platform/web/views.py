@@ -8,12 +8,13 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from kpi_platform import errors
 from kpi_platform.context import SYSTEM_TENANT_SLUG
 from kpi_platform.db import db
 from kpi_platform.errors import MESSAGES, STATUS_CODES, DomainError
-from kpi_platform.identity.auth import LoginRequired, page, public
-from kpi_platform.identity.roles import role_name
 from kpi_platform.org import service as org
+from kpi_platform.policy import LoginRequired, page, public
+from kpi_platform.roles import role_name
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.web import admin_pages, official_pages, review_pages  # noqa: F401 (their routes join bp)
 from kpi_platform.web.blueprint import bp, swagger_ui
@@ -77,7 +78,7 @@ def tenant_home():
 def me():
     principal = g.principal
     official = org.official_for_principal(principal.id)
-    posts = org.current_posts(official.id, tenancy.local_today(g.tenant)) if official else []
+    posts = org.current_posts(official.id, tenancy.tenant_today()) if official else []
     language = current_language()
     roles = [role_name(role, language) for role in principal.roles]
     return render_template(
@@ -136,3 +137,14 @@ def register_pages(*blueprints: Blueprint) -> None:
         blueprint.register_error_handler(DomainError, page_domain_error)
         blueprint.register_error_handler(HTTPException, page_http_error)
         blueprint.after_request(page_headers)
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def unknown_address(error: HTTPException):
+    """An address no route matches: a page under a province's pages (/t/...) or for a browser, the
+    JSON error for the API and other clients."""
+    wants_page = request.path.startswith("/t/") or request.accept_mimetypes.best == "text/html"
+    if request.path.startswith("/api/") or not wants_page:
+        return errors.handle_http_exception(error)
+    return page_headers(current_app.make_response(page_http_error(error)))

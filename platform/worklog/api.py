@@ -10,25 +10,27 @@ integration, whose webhook is signed rather than signed in.
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import and_
 
+from kpi_platform.catalog import schemas as catalog_schemas
+from kpi_platform.catalog import service as catalog
 from kpi_platform.db import db
-from kpi_platform.errors import DomainError, Forbidden, Invalid, NotFound
-from kpi_platform.identity.auth import access, current_principal, current_tenant, tenant_entry
-from kpi_platform.identity.roles import Role
+from kpi_platform.errors import DomainError, Invalid, NotFound
+from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
-from kpi_platform.org.api import today, visible_official
 from kpi_platform.pagination import page_of
-from kpi_platform.worklog import calendar, edoc, service, tasks
+from kpi_platform.policy import access, current_principal, current_tenant, tenant_entry
+from kpi_platform.roles import Role
+from kpi_platform.tenancy import service as tenancy
+from kpi_platform.worklog import calendar, calibration, edoc, service
 from kpi_platform.worklog import schemas as s
 from kpi_platform.worklog.models import WorkEntry
-from kpi_platform.worklog.views import entry_views
+from kpi_platform.worklog.presenter import entry_views
 
 blp = Blueprint(
     "worklog",
@@ -40,15 +42,16 @@ ADMIN = Role.provincial_admin
 MAX_FLAGGED_QUEUE = 5000
 
 
+def today():
+    return tenancy.tenant_today()
+
+
 def my_official():
-    official = org.official_for_principal(current_principal().id)
-    if official is None:
-        raise Forbidden(
-            "Tài khoản này không gắn với cán bộ nào, nên không ghi được công việc.",
-            "This account is not linked to an official, so it cannot log work.",
-            code="no_official",
-        )
-    return official
+    return org_access.require_own_official(current_principal())
+
+
+def visible_official(official_id):
+    return org_access.require_visible(current_principal(), official_id, today())
 
 
 def views(entries: list[WorkEntry], *, flags: bool = False) -> list[dict]:
@@ -81,34 +84,19 @@ class Entries(MethodView):
     @blp.response(201, s.EntrySchema)
     def post(self, data):
         """Log work from your own job descriptions. Send an Idempotency-Key header so a retry never logs twice."""
-        official = my_official()
         key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None
-        existing = service.by_idempotency_key(official.id, key)
-        if existing is not None:
-            return views([existing])[0]
-        submit = data.pop("submit")
-        entry = service.log_work(
-            official.id,
+        entry = service.log_entry(
+            my_official().id,
             data.pop("work_date"),
             data.pop("item_id"),
             data.pop("quantity"),
             today=today(),
             idempotency_key=key,
-            submit=submit,
             by=current_principal(),
             **data,
         )
-        if submit:
-            service.auto_approve([entry])
         db.session.commit()
         return views([entry])[0]
-
-
-def _own_entry(entry_id: uuid.UUID) -> WorkEntry:
-    entry = service.get_entry(entry_id)
-    if entry.official_id != my_official().id:
-        raise NotFound("Không tìm thấy công việc đã ghi.", "Work entry not found.")
-    return entry
 
 
 @blp.route("/worklog/entries/<uuid:work_entry_id>")
@@ -126,7 +114,7 @@ class EntryById(MethodView):
     @blp.response(200, s.EntrySchema)
     def patch(self, data, work_entry_id):
         """Change your draft or returned entry"""
-        _own_entry(work_entry_id)
+        service.own_entry(my_official().id, work_entry_id)
         entry = service.update_entry(work_entry_id, data, today=today(), by=current_principal())
         db.session.commit()
         return views([entry])[0]
@@ -135,7 +123,7 @@ class EntryById(MethodView):
     @blp.response(204)
     def delete(self, work_entry_id):
         """Delete your draft"""
-        _own_entry(work_entry_id)
+        service.own_entry(my_official().id, work_entry_id)
         service.delete_entry(work_entry_id)
         db.session.commit()
 
@@ -250,22 +238,37 @@ class Periods(MethodView):
         return db.session.scalars(service.closed_months()).all()
 
 
-@blp.route("/worklog/periods/<int:year>-<int:month>/close")
-class ClosePeriod(MethodView):
-    @access(ADMIN)
-    @blp.response(201, s.PeriodSchema)
-    def post(self, year: int, month: int):
-        """Close a month: nothing dated in it can change any more; its approved entries lock and the
-        month (with its quarter and year when it ends them) is scored in the background"""
-        if not (1 <= month <= 12 and 2000 <= year <= 2100):
-            raise Invalid(fields={"month": ["invalid"]})
-        first = date(year, month, 1)
-        service.close_month(first, by=current_principal())
+# ---------------------------------------------------------------- norm calibration (under the catalog's URLs)
+
+
+@blp.route("/catalog/calibration")
+class Calibration(MethodView):
+    @access(*catalog.CALIBRATORS)
+    @blp.arguments(catalog_schemas.CalibrationQuerySchema, location="query")
+    @blp.response(200, catalog_schemas.CalibrationSchema(many=True))
+    def get(self, query):
+        """Per item: the norm, the median and spread of reported minutes per unit, a suggested norm"""
+        date_to = query.get("date_to") or today()
+        return calibration.calibrate(
+            query.get("date_from") or date_to - timedelta(days=calibration.DEFAULT_PILOT_DAYS),
+            date_to,
+            min_entries=query["min_entries"],
+            group=query.get("group"),
+            agency_id=query.get("agency_id"),
+        )
+
+
+@blp.route("/catalog/items/<uuid:item_id>/calibration/accept")
+class AcceptCalibration(MethodView):
+    @access(*catalog.DRAFTERS)
+    @blp.arguments(catalog_schemas.AcceptCalibrationSchema)
+    @blp.response(201, catalog_schemas.ItemSchema)
+    def post(self, data, item_id):
+        """Accept a suggested norm: a new version, submitted for the normal approval"""
+        calibration.accept(item_id, by=current_principal(), **data)
+        out = catalog.item_out(catalog.item_view(catalog.get_item(item_id), today()))
         db.session.commit()
-        # Locking the entries and scoring the month (and its quarter and year) run in Celery.
-        tasks.lock_and_score_month.delay(str(current_tenant().id), first.isoformat(), str(current_principal().id))
-        db.session.expire_all()
-        return service.get_period(first)
+        return out
 
 
 # ---------------------------------------------------------------- e-document integration

@@ -180,12 +180,12 @@ def _create_entry(event: EdocEvent, data: dict, *, official, item_code, today) -
             evidence_ref=data["document_number"],
             evidence_url=data.get("url"),
             submit=True,
+            source=EntrySource.edoc,
+            source_event_id=event.event_id,
         )
     except DomainError as error:
         _park(event, error.code, f"{error.message_vi} / {error.message_en}")
         return
-    entry.source, entry.source_event_id = EntrySource.edoc, event.event_id
-    worklog.auto_approve([entry])
     event.status, event.entry_id, event.problem_code, event.problem = EventStatus.entry_created, entry.id, None, None
 
 

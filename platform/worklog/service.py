@@ -215,11 +215,15 @@ def log_work(
     completed_on: date | None = None,
     idempotency_key: str | None = None,
     submit: bool = False,
+    source: EntrySource = EntrySource.manual,
+    source_event_id: str | None = None,
     by=None,
     rules: Rules | None = None,
 ) -> WorkEntry:
-    """Log an entry. The rules on dates and the daily cap apply when `today` is given (an official
-    logging); ingestion and tests may leave it out. See by_idempotency_key for retries."""
+    """Log an entry; submitted at once with `submit` (and then approved when the tenant's
+    auto-approval applies). The rules on dates and the daily cap apply when `today` is given (an
+    official logging); ingestion and tests may leave it out. An official's request goes through
+    log_entry, which also answers a retry."""
     org.get_official(official_id, field="official_id")
     quantity = _positive(quantity, "quantity")
     if actual_minutes is not None and Decimal(str(actual_minutes)) < 0:
@@ -248,6 +252,8 @@ def log_work(
         completed_on=completed_on,
         late_working_days=late_working_days(deadline, completed_on),
         idempotency_key=idempotency_key,
+        source=source,
+        source_event_id=source_event_id,
         created_by=by.id if by else None,
     )
     if submit:
@@ -255,6 +261,25 @@ def log_work(
     db.session.add(entry)
     db.session.flush()
     audit.record("worklog.entry.create", "work_entry", entry.id, after=_audit_view(entry))
+    if submit:
+        auto_approve([entry])
+    return entry
+
+
+def log_entry(official_id: uuid.UUID, work_date: date, item_id: uuid.UUID, quantity, *, today: date, **fields):
+    """An official logs work (through the API or the pages): a retry with the same idempotency key
+    (a phone on a bad connection, a double tap) returns the entry the first request logged."""
+    existing = by_idempotency_key(official_id, fields.get("idempotency_key"))
+    if existing is not None:
+        return existing
+    return log_work(official_id, work_date, item_id, quantity, today=today, **fields)
+
+
+def own_entry(official_id: uuid.UUID, entry_id: uuid.UUID) -> WorkEntry:
+    """One of the official's own entries (another's is not found, as if it did not exist)."""
+    entry = get_entry(entry_id)
+    if entry.official_id != official_id:
+        raise NotFound("Không tìm thấy công việc đã ghi.", "Work entry not found.")
     return entry
 
 

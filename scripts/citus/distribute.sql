@@ -54,6 +54,7 @@ SELECT create_distributed_table('job_description_lines', 'tenant_id', colocate_w
 
 -- Onboarding.
 SELECT create_distributed_table('import_jobs', 'tenant_id', colocate_with => 'principals');
+SELECT create_distributed_table('background_jobs', 'tenant_id', colocate_with => 'principals');
 SELECT create_distributed_table('rollout_events', 'tenant_id', colocate_with => 'principals');
 
 -- Work logs and review.

@@ -1,5 +1,8 @@
-"""The roles a principal can hold. Tenant roles act inside one province; global roles live in the
-reserved system tenant."""
+"""The roles a principal can hold, and the named groups of them the rules use. Tenant roles act
+inside one province; global roles live in the reserved system tenant.
+
+A shared module (not a capability's): every capability declares access with these names, the
+lowest ones (audit, tenancy, org) included, so it cannot live in identity, which builds on them."""
 
 from __future__ import annotations
 
@@ -30,6 +33,16 @@ TENANT_ROLES = frozenset(
     }
 )
 GLOBAL_ROLES = frozenset({Role.platform_operator, Role.central_analyst})
+
+# Named groups, one meaning each.
+ADMIN = frozenset({Role.provincial_admin})
+# See every official of the province (read-only but for the admin): oversight and support.
+OVERSIGHT = frozenset({Role.provincial_admin, Role.steering_committee, Role.auditor, Role.support_staff})
+# See and act on the officials of their own unit's subtree, and review their reviewees.
+MANAGERS = frozenset({Role.unit_head, Role.manager})
+# Run and read the province's scoring: period runs, settings, organisational KPI.
+SCORING_RUNNERS = frozenset({Role.provincial_admin, Role.steering_committee})
+SCORING_READERS = frozenset({Role.provincial_admin, Role.steering_committee, Role.auditor})
 
 # (Vietnamese, English)
 ROLE_NAMES = {
