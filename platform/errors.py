@@ -94,6 +94,37 @@ class DomainError(Exception):
         super().__init__(self.message_en)
 
 
+def invalid(field: str, message_vi: str, message_en: str, code: str = "validation_error", *, detail=None) -> Invalid:
+    """A bad field: 422 with `code`, the message in both languages, and the field named (its detail
+    is the English message unless a short one is given, such as "unknown" or "required")."""
+    return Invalid(message_vi, message_en, code=code, fields={field: [detail if detail is not None else message_en]})
+
+
+def row_error(
+    row: int,
+    fields: dict,
+    message_en: str = "Invalid row.",
+    message_vi: str = "Dòng không hợp lệ.",
+    code: str = "validation_error",
+) -> dict:
+    """One bad row of a request that acts on many (bulk creation, a review's decisions, a month's
+    plan): rows are numbered from 1. Every such request answers with this one shape."""
+    return {"row": row, "code": code, "fields": fields, "message": message_en, "message_vi": message_vi}
+
+
+def row_error_of(row: int, error: DomainError) -> dict:
+    return row_error(row, error.fields or {}, error.message_en, error.message_vi, error.code)
+
+
+def bulk_failed(errors: list[dict], what_vi: str = "dòng", what_en: str = "rows") -> Invalid:
+    """All or nothing: the rows' errors, and nothing saved."""
+    return Invalid(
+        f"{len(errors)} {what_vi} có lỗi; chưa có gì được lưu.",
+        f"{len(errors)} {what_en} have errors; nothing was saved.",
+        fields={"rows": errors},
+    )
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

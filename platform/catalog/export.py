@@ -12,8 +12,8 @@ from sqlalchemy import and_, select
 from kpi_platform.catalog.models import GROUP_NAMES, CatalogItem, CatalogItemVersion, VersionState
 from kpi_platform.catalog.service import loggable_on
 from kpi_platform.db import db
-from kpi_platform.org import service as org
 from kpi_platform.org.models import OrgUnitVersion
+from kpi_platform.periods import active_on
 from kpi_platform.spreadsheets import xlsx
 
 COLUMNS = (
@@ -36,7 +36,7 @@ COLUMNS = (
 
 def approved_rows(day: date) -> list[dict]:
     """One column select: plain rows, no ORM objects (5,000 items in about 0.1 s)."""
-    agency = select(OrgUnitVersion.unit_id, OrgUnitVersion.name_vi).where(org.active_on(OrgUnitVersion, day)).subquery()
+    agency = select(OrgUnitVersion.unit_id, OrgUnitVersion.name_vi).where(active_on(OrgUnitVersion, day)).subquery()
     V = CatalogItemVersion
     rows = db.session.execute(
         select(
@@ -59,7 +59,7 @@ def approved_rows(day: date) -> list[dict]:
                 V.tenant_id == CatalogItem.tenant_id,
                 V.item_id == CatalogItem.id,
                 V.state == VersionState.approved,
-                org.active_on(V, day),
+                active_on(V, day),
             ),
         )
         .outerjoin(agency, agency.c.unit_id == CatalogItem.agency_id)

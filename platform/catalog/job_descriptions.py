@@ -32,9 +32,10 @@ from kpi_platform.catalog.models import (
 )
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
-from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound, bulk_failed, row_error
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, OrgUnitVersion
+from kpi_platform.periods import MAX_DEPTH, active_on
 
 
 def _kind(agency_id: uuid.UUID | None) -> Group:
@@ -118,7 +119,7 @@ def views(jds: list[JobDescription], day: date) -> list[dict]:
             JobDescriptionVersion.job_description_id.in_(ids),
             or_(
                 JobDescriptionVersion.state != VersionState.approved,
-                org.active_on(JobDescriptionVersion, day),
+                active_on(JobDescriptionVersion, day),
             ),
         )
     ).all()
@@ -140,7 +141,7 @@ def view(jd: JobDescription, day: date) -> dict:
 
 
 def _in_force(day: date):
-    return and_(JobDescriptionVersion.state == VersionState.approved, org.active_on(JobDescriptionVersion, day))
+    return and_(JobDescriptionVersion.state == VersionState.approved, active_on(JobDescriptionVersion, day))
 
 
 def items_of_position(position_id: uuid.UUID, day: date) -> Select:
@@ -173,14 +174,14 @@ def allowed_items(official_id: uuid.UUID, day: date) -> Select:
     tenant_id = require_tenant_id()
     posts = (
         select(Assignment.position_id, Assignment.unit_id, literal(0).label("depth"))
-        .where(Assignment.tenant_id == tenant_id, Assignment.official_id == official_id, org.active_on(Assignment, day))
+        .where(Assignment.tenant_id == tenant_id, Assignment.official_id == official_id, active_on(Assignment, day))
         .cte("post_chain", recursive=True)
     )
     up = aliased(OrgUnitVersion)
     posts = posts.union_all(
         select(posts.c.position_id, up.parent_id, posts.c.depth + 1)
         .join(up, and_(up.unit_id == posts.c.unit_id, up.tenant_id == tenant_id))
-        .where(org.active_on(up, day), up.parent_id.is_not(None), posts.c.depth < org.MAX_DEPTH)
+        .where(active_on(up, day), up.parent_id.is_not(None), posts.c.depth < MAX_DEPTH)
     )
     descriptions = (
         select(JobDescription.id)
@@ -206,7 +207,7 @@ def allowed_items(official_id: uuid.UUID, day: date) -> Select:
                 CatalogItemVersion.tenant_id == CatalogItem.tenant_id,
                 CatalogItemVersion.item_id == CatalogItem.id,
                 CatalogItemVersion.state == VersionState.approved,
-                org.active_on(CatalogItemVersion, day),
+                active_on(CatalogItemVersion, day),
             ),
         )
         .where(CatalogItem.id.in_(item_ids), catalog.loggable_on(day))
@@ -256,12 +257,12 @@ def _check_lines(agency_id: uuid.UUID | None, rows: list[dict], day: date) -> li
             problem = ("expected_monthly_volume", "Khối lượng dự kiến không được âm.", "The volume cannot be negative.")
         if problem:
             field, vi, en = problem
-            errors.append(org.row_error(number, {field: [en]}, en, vi, code="invalid_line"))
+            errors.append(row_error(number, {field: [en]}, en, vi, code="invalid_line"))
             continue
         seen.add(item.id)
         clean.append({"item_id": item.id, "expected_monthly_volume": volume})
     if errors:
-        raise org.bulk_failed(errors)
+        raise bulk_failed(errors)
     return clean
 
 

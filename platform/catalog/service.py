@@ -32,9 +32,10 @@ from kpi_platform.catalog.models import (
 )
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import contains, db
-from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound, invalid
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment
+from kpi_platform.periods import active_on
 from kpi_platform.roles import Role
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.vietnamese import fold
@@ -64,10 +65,6 @@ DRAFTERS = (Role.provincial_admin, Role.steering_committee, Role.unit_head, Role
 CALIBRATORS = (Role.steering_committee, Role.provincial_admin, Role.auditor)
 
 
-def _invalid(field: str, vi: str, en: str, code: str = "validation_error") -> Invalid:
-    return Invalid(vi, en, fields={field: [en]}, code=code)
-
-
 # ---------------------------------------------------------------- complexity table
 
 
@@ -88,10 +85,10 @@ def set_complexity_levels(levels: list[dict]) -> list[dict]:
     """Replace the tenant's table. Item versions keep the coefficient they were written with."""
     codes = [level["code"] for level in levels]
     if not levels or len(set(codes)) != len(codes):
-        raise _invalid("levels", "Bảng độ phức tạp trống hoặc trùng mã.", "The table is empty or repeats a code.")
+        raise invalid("levels", "Bảng độ phức tạp trống hoặc trùng mã.", "The table is empty or repeats a code.")
     for level in levels:
         if Decimal(str(level["coefficient"])) <= 0:
-            raise _invalid("coefficient", "Hệ số phải lớn hơn 0.", "Coefficients must be above 0.")
+            raise invalid("coefficient", "Hệ số phải lớn hơn 0.", "Coefficients must be above 0.")
     before = complexity_levels()
     db.session.execute(ComplexityLevel.__table__.delete().where(ComplexityLevel.tenant_id == require_tenant_id()))
     for rank, level in enumerate(levels):
@@ -111,11 +108,11 @@ def _coefficient(code: str) -> Decimal:
         if level["code"] == code:
             return Decimal(str(level["coefficient"]))
     known = ", ".join(level["code"] for level in complexity_levels())
-    raise _invalid(
+    raise invalid(
         "complexity",
         f"Không có mức độ phức tạp '{code}' trong bảng của tỉnh (có: {known}).",
         f"Unknown complexity level '{code}' (the tenant's table has: {known}).",
-        code="unknown_complexity",
+        "unknown_complexity",
     )
 
 
@@ -142,7 +139,7 @@ def _works_inside(principal, agency_id: uuid.UUID, day: date) -> bool:
             select(Assignment.id)
             .where(
                 Assignment.official_id == official_id,
-                org.active_on(Assignment, day),
+                active_on(Assignment, day),
                 Assignment.unit_id.in_(select(units.c.unit_id)),
             )
             .limit(1)
@@ -240,7 +237,7 @@ def version_on(item_id: uuid.UUID, day: date) -> CatalogItemVersion | None:
         select(CatalogItemVersion).where(
             CatalogItemVersion.item_id == item_id,
             CatalogItemVersion.state == VersionState.approved,
-            org.active_on(CatalogItemVersion, day),
+            active_on(CatalogItemVersion, day),
         )
     )
 
@@ -324,24 +321,24 @@ def _clean_version_fields(data: dict, group: Group) -> dict:
     if "name_vi" in clean:
         clean["name_vi"] = " ".join((clean["name_vi"] or "").split())
         if not clean["name_vi"]:
-            raise _invalid("name_vi", "Tên mục không được để trống.", "The name cannot be empty.")
+            raise invalid("name_vi", "Tên mục không được để trống.", "The name cannot be empty.")
     if "output_unit" in clean:
         clean["output_unit"] = " ".join((clean["output_unit"] or "").split())
         if not clean["output_unit"]:
-            raise _invalid("output_unit", "Đơn vị sản phẩm không được để trống.", "The output unit cannot be empty.")
+            raise invalid("output_unit", "Đơn vị sản phẩm không được để trống.", "The output unit cannot be empty.")
     if "norm_minutes" in clean:
         try:
             norm = Decimal(str(clean["norm_minutes"]))
         except InvalidOperation:
-            raise _invalid(
+            raise invalid(
                 "norm_minutes", "Định mức phải là số phút.", "The norm must be a number of minutes."
             ) from None
         if not norm.is_finite() or norm <= 0 or norm > MAX_NORM_MINUTES:
-            raise _invalid(
+            raise invalid(
                 "norm_minutes",
                 f"Định mức thời gian phải lớn hơn 0 và không quá {MAX_NORM_MINUTES} phút.",
                 f"The time norm must be above 0 and at most {MAX_NORM_MINUTES} minutes.",
-                code="invalid_norm",
+                "invalid_norm",
             )
         clean["norm_minutes"] = norm.quantize(Decimal("0.01"))
     if "complexity" in clean:
@@ -364,19 +361,17 @@ def create_item(
     """A new item with its first version as a draft."""
     code = (code or "").strip()
     if not CODE_PATTERN.match(code):
-        raise _invalid("code", "Mã mục chỉ gồm chữ, số và . _ / -.", "The code may hold letters, digits and . _ / -.")
+        raise invalid("code", "Mã mục chỉ gồm chữ, số và . _ / -.", "The code may hold letters, digits and . _ / -.")
     try:
         group = Group(group)
     except ValueError:
-        raise _invalid("group", "Nhóm phải là A, B, C hoặc D.", "The group must be A, B, C or D.") from None
+        raise invalid("group", "Nhóm phải là A, B, C hoặc D.", "The group must be A, B, C or D.") from None
     if group == Group.C:
         if agency_id is None:
-            raise _invalid(
-                "agency_id", "Mục nhóm C phải thuộc một cơ quan.", "A group C item must belong to an agency."
-            )
+            raise invalid("agency_id", "Mục nhóm C phải thuộc một cơ quan.", "A group C item must belong to an agency.")
         org.unit_as_of(agency_id, valid_from)
     elif agency_id is not None:
-        raise _invalid(
+        raise invalid(
             "agency_id",
             "Chỉ mục nhóm C mới thuộc một cơ quan; nhóm A, B, D áp dụng toàn tỉnh.",
             "Only group C items belong to an agency; A, B and D apply province-wide.",
@@ -541,11 +536,11 @@ def retire(item_id: uuid.UUID, *, by, retired_on: date, reason: str | None = Non
         )
     latest = _latest_approved(item_id)
     if retired_on <= latest.valid_from:
-        raise _invalid(
+        raise invalid(
             "retired_on",
             "Ngày ngừng áp dụng phải sau ngày hiệu lực của phiên bản hiện hành.",
             "The retirement date must come after the current version took effect.",
-            code="invalid_effective_date",
+            "invalid_effective_date",
         )
     pending = pending_version(item_id)
     if pending is not None:

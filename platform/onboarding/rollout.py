@@ -24,6 +24,7 @@ from kpi_platform.identity.models import IdentityProvider, Principal
 from kpi_platform.onboarding.models import RolloutEvent, RolloutStep
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, Official, OrgUnit
+from kpi_platform.periods import active_on
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.tenancy.models import TenantStatus
 from kpi_platform.tenant_settings.document import plain
@@ -144,7 +145,7 @@ def checklist(today: date) -> dict:
 
     officials = db.session.scalar(select(func.count()).select_from(Official))
     with_post = db.session.scalar(
-        select(func.count(func.distinct(Assignment.official_id))).where(org.active_on(Assignment, today))
+        select(func.count(func.distinct(Assignment.official_id))).where(active_on(Assignment, today))
     )
     headed = len(org.heads_on(today))
     units = db.session.scalar(select(func.count()).select_from(OrgUnit))

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kpi_platform.db import db
-from kpi_platform.errors import NotFound
+from kpi_platform.errors import NotFound, bulk_failed, row_error
 from kpi_platform.org import access as org_access
 from kpi_platform.org import schemas as s
 from kpi_platform.org import service
@@ -41,9 +41,9 @@ def load_rows(row_schema: type[ma.Schema], rows: list[dict]) -> list[dict]:
         try:
             loaded.append(row_schema().load(row))
         except ma.ValidationError as error:
-            errors.append(service.row_error(number, error.messages))
+            errors.append(row_error(number, error.messages))
     if errors:
-        raise service.bulk_failed(errors)
+        raise bulk_failed(errors)
     return loaded
 
 

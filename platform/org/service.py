@@ -19,7 +19,7 @@ from kpi_platform import vietnamese
 from kpi_platform.audit import service as audit
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import contains, db
-from kpi_platform.errors import Conflict, DomainError, Invalid, NotFound
+from kpi_platform.errors import Conflict, DomainError, Invalid, NotFound, bulk_failed, invalid, row_error, row_error_of
 from kpi_platform.org.models import (
     Assignment,
     EmploymentKind,
@@ -32,6 +32,7 @@ from kpi_platform.org.models import (
     UnitHead,
     UnitKind,
 )
+from kpi_platform.periods import MAX_DEPTH, active_on, overlaps
 
 DEFAULT_UNIT_KINDS: dict[str, tuple[str, str]] = {
     "province": ("Tỉnh, thành phố", "Province"),
@@ -42,22 +43,6 @@ DEFAULT_UNIT_KINDS: dict[str, tuple[str, str]] = {
     "party_mass": ("Cơ quan Đảng, đoàn thể", "Party / mass organisation"),
 }
 UNSET: Any = object()
-
-
-def _invalid(field: str, vi: str, en: str, code: str = "invalid") -> Invalid:
-    return Invalid(vi, en, fields={field: [code]})
-
-
-def active_on(model, day: date):
-    """The half-open period condition valid_from <= day < valid_to (NULL: open)."""
-    return and_(model.valid_from <= day, or_(model.valid_to.is_(None), model.valid_to > day))
-
-
-def overlaps(model, start: date, end: date | None):
-    conditions = [or_(model.valid_to.is_(None), model.valid_to > start)]
-    if end is not None:
-        conditions.append(model.valid_from < end)
-    return and_(*conditions)
 
 
 # ---------------------------------------------------------------- unit kinds
@@ -138,7 +123,6 @@ def unit_history(unit_id: uuid.UUID) -> list[OrgUnitVersion]:
     ).all()
 
 
-MAX_DEPTH = 64  # no real org tree is this deep; bounds the recursive queries whatever the data
 
 
 def subtree_ids(unit_id: uuid.UUID, day: date):
@@ -210,7 +194,9 @@ def tree(day: date) -> list[dict]:
 
 def _check_kind(kind: str) -> str:
     if kind not in unit_kinds():
-        raise _invalid("kind", f"Loại đơn vị '{kind}' chưa được khai báo.", f"Unknown unit kind '{kind}'.", "unknown")
+        raise invalid(
+            "kind", f"Loại đơn vị '{kind}' chưa được khai báo.", f"Unknown unit kind '{kind}'.", detail="unknown"
+        )
     return kind
 
 
@@ -220,11 +206,11 @@ def _check_parent(parent_id: uuid.UUID | None, day: date, field: str = "parent_i
     try:
         unit_as_of(parent_id, day)
     except NotFound:
-        raise _invalid(
+        raise invalid(
             field,
             "Đơn vị cấp trên không tồn tại vào ngày hiệu lực.",
             "The parent unit does not exist on the effective date.",
-            "unknown",
+            detail="unknown",
         ) from None
 
 
@@ -234,9 +220,9 @@ def create_unit(
     code = (code or "").strip()
     name_vi = (name_vi or "").strip()
     if not code:
-        raise _invalid("code", "Mã đơn vị là bắt buộc.", "The unit code is required.", "required")
+        raise invalid("code", "Mã đơn vị là bắt buộc.", "The unit code is required.", detail="required")
     if not name_vi:
-        raise _invalid("name_vi", "Tên đơn vị là bắt buộc.", "The unit name is required.", "required")
+        raise invalid("name_vi", "Tên đơn vị là bắt buộc.", "The unit name is required.", detail="required")
     _check_kind(kind)
     if db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == code)):
         raise Conflict(
@@ -306,11 +292,11 @@ def change_unit(
     new_parent = current.parent_id if parent_id is UNSET else parent_id
     if parent_id is not UNSET and parent_id is not None:
         if _would_cycle(unit_id, parent_id, effective_date):
-            raise _invalid(
+            raise invalid(
                 "parent_id",
                 "Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.",
                 "A unit cannot move under itself or one of its descendants.",
-                "cycle",
+                detail="cycle",
             )
         _check_parent(parent_id, effective_date)
     new_name = (name_vi or "").strip() or current.name_vi
@@ -384,11 +370,11 @@ def dissolve_unit(unit_id: uuid.UUID, *, effective_date: date, reason: str | Non
             fields={"unit_id": ["not empty"]},
         )
     if current.valid_from == effective_date:
-        raise _invalid(
+        raise invalid(
             "effective_date",
             "Ngày giải thể phải sau ngày bắt đầu của đơn vị.",
             "The end date must be after the unit's start.",
-            "too early",
+            detail="too early",
         )
     current.valid_to = effective_date
     db.session.flush()
@@ -479,11 +465,11 @@ def reorganise(
         try:
             return action()
         except NotFound:
-            raise _invalid(
+            raise invalid(
                 label,
                 "Đơn vị không tồn tại vào ngày hiệu lực.",
                 "The unit does not exist on the effective date.",
-                "unknown",
+                detail="unknown",
             ) from None
         except DomainError as error:
             raise _prefixed(error, label) from None
@@ -518,11 +504,11 @@ def reorganise(
         for source_ref in merge["sources"]:
             source = step(f"merges[{index}].sources", lambda ref=source_ref: _unit_ref(ref))
             if source == target:
-                raise _invalid(
+                raise invalid(
                     f"merges[{index}].sources",
                     "Đơn vị không thể sáp nhập vào chính nó.",
                     "A unit cannot merge into itself.",
-                    "self",
+                    detail="self",
                 )
             summary["transferred_assignments"] += step(
                 f"merges[{index}]", lambda source=source, target=target: _merge(source, target, effective_date, reason)
@@ -569,7 +555,7 @@ def _unit_ref(ref) -> uuid.UUID | None:
         return ref
     unit_id = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == ref))
     if unit_id is None:
-        raise _invalid("unit", f"Không có đơn vị mã '{ref}'.", f"No unit with code '{ref}'.", "unknown")
+        raise invalid("unit", f"Không có đơn vị mã '{ref}'.", f"No unit with code '{ref}'.", detail="unknown")
     return unit_id
 
 
@@ -631,7 +617,7 @@ def get_position(position_id: uuid.UUID, *, field: str | None = None) -> JobPosi
     position = db.session.get(JobPosition, (require_tenant_id(), position_id))
     if position is None:
         if field:
-            raise _invalid(field, "Vị trí việc làm không tồn tại.", "Unknown job position.", "unknown")
+            raise invalid(field, "Vị trí việc làm không tồn tại.", "Unknown job position.", detail="unknown")
         raise NotFound()
     return position
 
@@ -697,7 +683,7 @@ def get_official(official_id: uuid.UUID, *, field: str | None = None) -> Officia
     official = db.session.get(Official, (require_tenant_id(), official_id))
     if official is None:
         if field:
-            raise _invalid(field, "Cán bộ không tồn tại.", "Unknown official.", "unknown")
+            raise invalid(field, "Cán bộ không tồn tại.", "Unknown official.", detail="unknown")
         raise NotFound()
     return official
 
@@ -746,7 +732,7 @@ def list_officials(
 def _official_fields(full_name: str) -> dict:
     full_name = " ".join((full_name or "").split())
     if not full_name:
-        raise _invalid("full_name", "Họ và tên là bắt buộc.", "The full name is required.", "required")
+        raise invalid("full_name", "Họ và tên là bắt buộc.", "The full name is required.", detail="required")
     return {
         "full_name": full_name,
         "search_name": vietnamese.fold(full_name),
@@ -767,7 +753,7 @@ def create_official(
 ) -> Official:
     staff_code = (staff_code or "").strip()
     if not staff_code:
-        raise _invalid("staff_code", "Mã cán bộ là bắt buộc.", "The staff code is required.", "required")
+        raise invalid("staff_code", "Mã cán bộ là bắt buộc.", "The staff code is required.", detail="required")
     if db.session.scalar(select(Official.id).where(Official.staff_code == staff_code)):
         raise Conflict(
             f"Mã cán bộ '{staff_code}' đã tồn tại.",
@@ -816,7 +802,7 @@ def _flush_link() -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise _invalid("principal_id", "Tài khoản không tồn tại.", "Unknown account.", "unknown") from None
+        raise invalid("principal_id", "Tài khoản không tồn tại.", "Unknown account.", detail="unknown") from None
 
 
 def _official_audit(official: Official) -> dict:
@@ -845,8 +831,11 @@ def update_official(official_id: uuid.UUID, changes: dict) -> Official:
     if "reviewer_id" in changes:
         reviewer = changes["reviewer_id"]
         if reviewer == official.id:
-            raise _invalid(
-                "reviewer_id", "Cán bộ không thể tự đánh giá mình.", "Officials cannot review themselves.", "self"
+            raise invalid(
+                "reviewer_id",
+                "Cán bộ không thể tự đánh giá mình.",
+                "Officials cannot review themselves.",
+                detail="self",
             )
         if reviewer is not None:
             get_official(reviewer, field="reviewer_id")
@@ -974,14 +963,20 @@ def current_posts(official_id: uuid.UUID, day: date) -> list[dict]:
 
 def _check_assignment(official_id, unit_id, position_id, is_primary, valid_from, valid_to, exclude=None) -> None:
     if valid_to is not None and valid_to <= valid_from:
-        raise _invalid(
-            "valid_to", "Ngày kết thúc phải sau ngày bắt đầu.", "The end must be after the start.", "before start"
+        raise invalid(
+            "valid_to",
+            "Ngày kết thúc phải sau ngày bắt đầu.",
+            "The end must be after the start.",
+            detail="before start",
         )
     try:
         unit_as_of(unit_id, valid_from)
     except NotFound:
-        raise _invalid(
-            "unit_id", "Đơn vị không tồn tại vào ngày bắt đầu.", "The unit does not exist on the start date.", "unknown"
+        raise invalid(
+            "unit_id",
+            "Đơn vị không tồn tại vào ngày bắt đầu.",
+            "The unit does not exist on the start date.",
+            detail="unknown",
         ) from None
     get_position(position_id, field="position_id")
     if is_primary:
@@ -1014,7 +1009,9 @@ def add_assignment(
     get_official(official_id)
     _check_assignment(official_id, unit_id, position_id, is_primary, valid_from, valid_to)
     if not 0 < share <= 1:
-        raise _invalid("share", "Tỷ lệ thời gian phải trong khoảng (0, 1].", "The share must be in (0, 1].", "range")
+        raise invalid(
+            "share", "Tỷ lệ thời gian phải trong khoảng (0, 1].", "The share must be in (0, 1].", detail="range"
+        )
     assignment = Assignment(
         official_id=official_id,
         unit_id=unit_id,
@@ -1048,8 +1045,11 @@ def end_assignment(official_id: uuid.UUID, assignment_id: uuid.UUID, valid_to: d
     if assignment is None or assignment.official_id != official_id:
         raise NotFound()
     if valid_to <= assignment.valid_from:
-        raise _invalid(
-            "valid_to", "Ngày kết thúc phải sau ngày bắt đầu.", "The end must be after the start.", "before start"
+        raise invalid(
+            "valid_to",
+            "Ngày kết thúc phải sau ngày bắt đầu.",
+            "The end must be after the start.",
+            detail="before start",
         )
     before = _assignment_audit(assignment)
     assignment.valid_to = valid_to
@@ -1075,18 +1075,18 @@ def transfer_official(
         )
     )
     if current is None:
-        raise _invalid(
+        raise invalid(
             "official_id",
             "Cán bộ không có vị trí chính vào ngày hiệu lực.",
             "The official has no primary assignment on the effective date.",
-            "no primary",
+            detail="no primary",
         )
     if current.valid_from >= effective_date:
-        raise _invalid(
+        raise invalid(
             "effective_date",
             "Ngày điều chuyển phải sau ngày bắt đầu vị trí hiện tại.",
             "The transfer must come after the current assignment's start.",
-            "too early",
+            detail="too early",
         )
     _check_assignment(official_id, unit_id, position_id or current.position_id, False, effective_date, None)
     end = current.valid_to
@@ -1120,29 +1120,6 @@ def members(unit_id: uuid.UUID, day: date, *, subtree: bool = False):
 # ---------------------------------------------------------------- bulk (all or nothing)
 
 
-def bulk_failed(errors: list[dict]) -> Invalid:
-    return Invalid(
-        f"{len(errors)} dòng có lỗi; không dòng nào được lưu.",
-        f"{len(errors)} rows have errors; nothing was saved.",
-        fields={"rows": errors},
-    )
-
-
-def row_error(
-    row: int,
-    fields: dict,
-    message_en: str = "Invalid row.",
-    message_vi: str = "Dòng không hợp lệ.",
-    code: str = "validation_error",
-) -> dict:
-    """One bad row of a bulk request (rows are numbered from 1)."""
-    return {"row": row, "code": code, "fields": fields, "message": message_en, "message_vi": message_vi}
-
-
-def _row_error(row: int, error: DomainError) -> dict:
-    return row_error(row, error.fields or {}, error.message_en, error.message_vi, error.code)
-
-
 def bulk_create_units(rows: list[dict]) -> list[OrgUnit]:
     """Rows may name as parent (parent_code) a unit created by an earlier row. Row numbers are 1-based."""
     codes = dict(db.session.execute(select(OrgUnit.code, OrgUnit.id)).all())
@@ -1169,7 +1146,7 @@ def bulk_create_units(rows: list[dict]) -> list[OrgUnit]:
                 reason=row.get("reason"),
             )
         except DomainError as error:
-            errors.append(_row_error(number, error))
+            errors.append(row_error_of(number, error))
             continue
         codes[unit.code] = unit.id
         created.append(unit)
@@ -1184,7 +1161,7 @@ def bulk_create_positions(rows: list[dict]) -> list[JobPosition]:
         try:
             created.append(create_position(**row))
         except DomainError as error:
-            errors.append(_row_error(number, error))
+            errors.append(row_error_of(number, error))
     if errors:
         raise bulk_failed(errors)
     return created

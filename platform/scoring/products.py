@@ -18,15 +18,13 @@ from kpi_platform.catalog import service as catalog
 from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db
-from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound, bulk_failed, row_error_of
 from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
 from kpi_platform.scoring import engine
 from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import AssignedProduct, LeaderMark, ProductSource, ProductStatus
-from kpi_platform.worklog.models import EntryState, WorkEntry
-
-COUNTED = (EntryState.approved, EntryState.locked)
+from kpi_platform.worklog.models import SCORED, WorkEntry
 
 
 def _month(day: date) -> date:
@@ -86,7 +84,7 @@ def assign(rows: list[dict], *, by, today: date, source: str = "assigned") -> li
                 allowed[key] = _allowed_in_month(official_id, month)
             _check_item(row["item_id"], allowed[key])
         except (Invalid, Forbidden, NotFound) as error:
-            errors.append(org.row_error(number, error.fields or {}, error.message_en, error.message_vi, error.code))
+            errors.append(row_error_of(number, error))
             continue
         product = AssignedProduct(
             official_id=official_id,
@@ -102,7 +100,7 @@ def assign(rows: list[dict], *, by, today: date, source: str = "assigned") -> li
         )
         created.append(product)
     if errors:
-        raise org.bulk_failed(errors)
+        raise bulk_failed(errors)
     db.session.add_all(created)
     db.session.flush()
     audit.record(
@@ -214,7 +212,7 @@ def month_products(
         .where(
             WorkEntry.work_date >= start,
             WorkEntry.work_date < end,
-            WorkEntry.state.in_(COUNTED),
+            WorkEntry.state.in_(SCORED),
             *([WorkEntry.official_id == official_id] if official_id else []),
         )
         .group_by(WorkEntry.official_id, WorkEntry.item_id)

@@ -19,10 +19,9 @@ from kpi_platform.scoring.engine import d
 from kpi_platform.scoring.models import GeneralMark, PeriodResult
 from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
-from kpi_platform.worklog.models import ClosedPeriod, EntryState, WorkEntry
+from kpi_platform.worklog.models import SCORED, ClosedPeriod, EntryState, WorkEntry
 
 SHOWN = (EntryState.draft, EntryState.submitted, EntryState.approved, EntryState.returned, EntryState.locked)
-APPROVED = (EntryState.approved, EntryState.locked)
 
 
 def month_so_far(official_id: uuid.UUID, day: date) -> dict:
@@ -55,7 +54,7 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
     lines, approved, pending = [], Decimal(0), Decimal(0)
     for entry, version, code in rows:
         waiting = entry.state == EntryState.submitted and not closed
-        counted = entry.state in APPROVED or waiting
+        counted = entry.state in SCORED or waiting
         computed = engine.line_points(
             engine.Line(
                 entry.id,
@@ -69,7 +68,7 @@ def month_so_far(official_id: uuid.UUID, day: date) -> dict:
             ),
             rules,
         )
-        if entry.state in APPROVED:
+        if entry.state in SCORED:
             approved += computed.points
         elif waiting:
             pending += computed.points

@@ -30,6 +30,7 @@ from kpi_platform.db import db, separate_session, utcnow
 from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, JobPosition, OrgUnitVersion
+from kpi_platform.periods import MAX_DEPTH, active_on
 from kpi_platform.scoring import engine, kpi, records
 from kpi_platform.scoring import products as assigned
 from kpi_platform.scoring.engine import d
@@ -44,9 +45,8 @@ from kpi_platform.scoring.models import (
 from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.tenant_settings.document import TenantSettings
 from kpi_platform.worklog import calendar
-from kpi_platform.worklog.models import EntryState, WorkEntry
+from kpi_platform.worklog.models import SCORED, WorkEntry
 
-COUNTED = (EntryState.approved, EntryState.locked)
 DISQUALIFYING = ("khien_trach", "canh_cao", "ha_bac_luong", "giang_chuc", "cach_chuc", "buoc_thoi_viec")
 
 
@@ -99,7 +99,7 @@ def _points_by_official(start: date, end: date, rules: engine.Rules) -> dict[uui
                 CatalogItemVersion.tenant_id == WorkEntry.tenant_id, CatalogItemVersion.id == WorkEntry.item_version_id
             ),
         )
-        .where(WorkEntry.work_date >= start, WorkEntry.work_date < end, WorkEntry.state.in_(COUNTED))
+        .where(WorkEntry.work_date >= start, WorkEntry.work_date < end, WorkEntry.state.in_(SCORED))
         .group_by(WorkEntry.official_id)
     )
     return {official: (d(points or 0), d(hours or 0)) for official, points, hours in rows}
@@ -135,7 +135,7 @@ def day_shares(assignments: list, working: list[date], leave: set[date]) -> list
 def _agency_of(unit_id, parents: dict) -> uuid.UUID | None:
     """The unit right under the root above `unit_id` (an agency or a commune)."""
     chain = [unit_id]
-    while parents.get(chain[-1]) is not None and len(chain) < org.MAX_DEPTH:
+    while parents.get(chain[-1]) is not None and len(chain) < MAX_DEPTH:
         chain.append(parents[chain[-1]])
     return chain[-2] if len(chain) >= 2 else chain[-1]
 
@@ -224,7 +224,7 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
     last_day = end - timedelta(days=1)
     parents = dict(
         db.session.execute(
-            select(OrgUnitVersion.unit_id, OrgUnitVersion.parent_id).where(org.active_on(OrgUnitVersion, last_day))
+            select(OrgUnitVersion.unit_id, OrgUnitVersion.parent_id).where(active_on(OrgUnitVersion, last_day))
         ).all()
     )
     # A leader is whoever heads a unit on the month's last day (a head who left earlier is scored as staff).
@@ -337,7 +337,7 @@ def _month_results(run: PeriodRun, rules: engine.Rules, *, progress: bool) -> li
 
 def _depth(unit_id, parents: dict) -> int:
     depth = 0
-    while parents.get(unit_id) is not None and depth < org.MAX_DEPTH:
+    while parents.get(unit_id) is not None and depth < MAX_DEPTH:
         unit_id, depth = parents[unit_id], depth + 1
     return depth
 
@@ -587,7 +587,7 @@ def explain(run_id: uuid.UUID, official_id: uuid.UUID) -> dict:
                 WorkEntry.official_id == official_id,
                 WorkEntry.work_date >= run.start,
                 WorkEntry.work_date < run.end,
-                WorkEntry.state.in_(COUNTED),
+                WorkEntry.state.in_(SCORED),
             )
             .order_by(WorkEntry.work_date, WorkEntry.created_at)
         )

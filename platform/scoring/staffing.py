@@ -18,6 +18,7 @@ from kpi_platform.catalog.models import CatalogItemVersion
 from kpi_platform.db import db
 from kpi_platform.org import service as org
 from kpi_platform.org.models import Assignment, JobPosition
+from kpi_platform.periods import active_on
 from kpi_platform.scoring.engine import d, rounded
 from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
@@ -60,7 +61,7 @@ def staffing(start: date, end: date) -> dict:
         rows[(unit_id, position_id)]["hours"] += d(hours or 0)
     for unit_id, position_id, share in db.session.execute(
         select(Assignment.unit_id, Assignment.position_id, func.sum(Assignment.share))
-        .where(org.active_on(Assignment, last_day))
+        .where(active_on(Assignment, last_day))
         .group_by(Assignment.unit_id, Assignment.position_id)
     ):
         rows[(unit_id, position_id)]["headcount"] += d(share)

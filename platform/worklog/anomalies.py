@@ -21,10 +21,9 @@ from sqlalchemy import and_, func, select
 from kpi_platform.catalog.models import CatalogItemVersion, VersionState
 from kpi_platform.db import db
 from kpi_platform.org.models import Assignment
-from kpi_platform.org.service import active_on
-from kpi_platform.worklog.models import EntryState, WorkEntry
+from kpi_platform.periods import active_on
+from kpi_platform.worklog.models import REPORTED, EntryState, WorkEntry
 
-COUNTED = (EntryState.submitted, EntryState.approved, EntryState.locked)
 DAY_FACTOR = Decimal("1.5")
 PEER_FACTOR = 3
 WINDOW = 30
@@ -61,7 +60,7 @@ def flags_for(entries: list[WorkEntry], today: date, *, day_minutes: int = 480) 
             .where(
                 WorkEntry.official_id.in_(officials),
                 WorkEntry.work_date.in_({d for _, d in days}),
-                WorkEntry.state.in_((*COUNTED, EntryState.draft)),
+                WorkEntry.state.in_((*REPORTED, EntryState.draft)),
             )
             .group_by(WorkEntry.official_id, WorkEntry.work_date)
         )
@@ -96,7 +95,7 @@ def flags_for(entries: list[WorkEntry], today: date, *, day_minutes: int = 480) 
     for official, position, item, n in db.session.execute(
         select(WorkEntry.official_id, peers.c.position_id, WorkEntry.item_id, func.count())
         .join(peers, peers.c.official_id == WorkEntry.official_id)
-        .where(WorkEntry.item_id.in_(items), WorkEntry.work_date >= since, WorkEntry.state.in_(COUNTED))
+        .where(WorkEntry.item_id.in_(items), WorkEntry.work_date >= since, WorkEntry.state.in_(REPORTED))
         .group_by(WorkEntry.official_id, peers.c.position_id, WorkEntry.item_id)
     ):
         counts[(position, item)][official] = n
@@ -138,7 +137,7 @@ def flags_for(entries: list[WorkEntry], today: date, *, day_minutes: int = 480) 
                     func.sum(_minutes()),
                 )
             )
-            .where(WorkEntry.official_id.in_(officials), WorkEntry.work_date >= since, WorkEntry.state.in_(COUNTED))
+            .where(WorkEntry.official_id.in_(officials), WorkEntry.work_date >= since, WorkEntry.state.in_(REPORTED))
             .group_by(WorkEntry.official_id, WorkEntry.work_date)
         ):
             window = shares[official]["recent" if day >= recent_start else "before"]
@@ -168,7 +167,7 @@ def flags_for(entries: list[WorkEntry], today: date, *, day_minutes: int = 480) 
             func.count(),
             func.count().filter(WorkEntry.evidence_ref.is_(None), WorkEntry.evidence_url.is_(None)),
         )
-        .where(WorkEntry.official_id.in_(officials), WorkEntry.work_date >= since, WorkEntry.state.in_(COUNTED))
+        .where(WorkEntry.official_id.in_(officials), WorkEntry.work_date >= since, WorkEntry.state.in_(REPORTED))
         .group_by(WorkEntry.official_id)
     ):
         if total >= 10 and without * 2 > total:

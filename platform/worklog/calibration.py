@@ -20,10 +20,9 @@ from kpi_platform.catalog import service as catalog
 from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion, VersionState
 from kpi_platform.db import db
 from kpi_platform.errors import Invalid
-from kpi_platform.org import service as org
-from kpi_platform.worklog.models import EntryState, WorkEntry
+from kpi_platform.periods import active_on
+from kpi_platform.worklog.models import REPORTED, WorkEntry
 
-COUNTED_STATES = (EntryState.submitted, EntryState.approved, EntryState.locked)
 DEFAULT_MIN_ENTRIES = 5
 DEFAULT_PILOT_DAYS = 90
 
@@ -57,7 +56,7 @@ def _filters(date_from: date, date_to: date, group: str | None, agency_id: uuid.
         WorkEntry.work_date >= date_from,
         WorkEntry.work_date <= date_to,
         WorkEntry.actual_minutes.is_not(None),
-        WorkEntry.state.in_(COUNTED_STATES),
+        WorkEntry.state.in_(REPORTED),
     ]
     if group:
         conditions.append(CatalogItem.item_group == group)
@@ -142,7 +141,7 @@ def calibrate(
                 CatalogItemVersion.tenant_id == CatalogItem.tenant_id,
                 CatalogItemVersion.item_id == CatalogItem.id,
                 CatalogItemVersion.state == VersionState.approved,
-                org.active_on(CatalogItemVersion, date_to),
+                active_on(CatalogItemVersion, date_to),
             ),
         )
         .where(CatalogItem.id.in_(logged))

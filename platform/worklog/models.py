@@ -32,6 +32,13 @@ class EntryState(enum.StrEnum):
     locked = "locked"
 
 
+# The sets of states the rules count, one name per meaning.
+EDITABLE = (EntryState.draft, EntryState.returned)  # the official may still change them
+CLAIMING_TIME = (EntryState.draft, EntryState.submitted, EntryState.approved, EntryState.locked)  # the daily cap
+REPORTED = (EntryState.submitted, EntryState.approved, EntryState.locked)  # peers' comparisons, calibration
+SCORED = (EntryState.approved, EntryState.locked)  # scores, products completed, staffing
+
+
 class EntrySource(enum.StrEnum):
     manual = "manual"
     edoc = "edoc"  # a "document processed" event of the e-document system

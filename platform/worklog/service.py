@@ -23,24 +23,19 @@ from kpi_platform.catalog import job_descriptions
 from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, utcnow
-from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from kpi_platform.errors import Conflict, Forbidden, Invalid, NotFound, bulk_failed, invalid, row_error
 from kpi_platform.org import service as org
+from kpi_platform.periods import active_on
 from kpi_platform.tenancy import service as tenancy
 from kpi_platform.tenant_settings import service as tenant_settings
 from kpi_platform.worklog import calendar
-from kpi_platform.worklog.models import ClosedPeriod, EntrySource, EntryState, WorkEntry
+from kpi_platform.worklog.models import CLAIMING_TIME, EDITABLE, ClosedPeriod, EntrySource, EntryState, WorkEntry
 
-EDITABLE = (EntryState.draft, EntryState.returned)
-COUNTED = (EntryState.draft, EntryState.submitted, EntryState.approved, EntryState.locked)  # returned ones do not
 MAX_BATCH = 1000
 
 
 class ItemNotAllowed(Invalid):
     code = "item_not_allowed"
-
-
-def _invalid(field: str, vi: str, en: str, code: str) -> Invalid:
-    return Invalid(vi, en, fields={field: [en]}, code=code)
 
 
 # ---------------------------------------------------------------- rules
@@ -84,9 +79,9 @@ def _refuse_closed(day: date) -> None:
 
 def _check_date(work_date: date, today: date, rules: Rules) -> None:
     if work_date > today:
-        raise _invalid("work_date", "Không ghi công việc cho ngày mai.", "Work cannot be logged ahead.", "future_date")
+        raise invalid("work_date", "Không ghi công việc cho ngày mai.", "Work cannot be logged ahead.", "future_date")
     if calendar.working_days_back(work_date, today) > rules.days_back:
-        raise _invalid(
+        raise invalid(
             "work_date",
             f"Chỉ được ghi công việc trong {rules.days_back} ngày làm việc gần nhất.",
             f"Work can be logged for the last {rules.days_back} working days only.",
@@ -117,7 +112,7 @@ def claimed_minutes(official_id: uuid.UUID, day: date, *, excluding: uuid.UUID |
                 CatalogItemVersion.id == WorkEntry.item_version_id,
             ),
         )
-        .where(WorkEntry.official_id == official_id, WorkEntry.work_date == day, WorkEntry.state.in_(COUNTED))
+        .where(WorkEntry.official_id == official_id, WorkEntry.work_date == day, WorkEntry.state.in_(CLAIMING_TIME))
     )
     if excluding is not None:
         stmt = stmt.where(WorkEntry.id != excluding)
@@ -134,7 +129,7 @@ def _check_cap(official_id, day, version, quantity, rules: Rules, excluding=None
     cap = rules.cap_minutes if calendar.is_working_day(day) else rules.overtime_minutes
     total = claimed_minutes(official_id, day, excluding=excluding) + standard_minutes(version, quantity)
     if total > cap:
-        raise _invalid(
+        raise invalid(
             "quantity",
             f"Tổng giờ chuẩn đã khai trong ngày sẽ là {_hours(total, ',')} giờ, "
             f"vượt mức tối đa {_hours(cap, ',')} giờ.",
@@ -174,7 +169,7 @@ def _allowed_version(official_id, item_id, work_date) -> CatalogItemVersion:
 def _positive(value, field: str) -> Decimal:
     number = Decimal(str(value))
     if not number.is_finite() or number <= 0:
-        raise _invalid(field, "Số lượng phải lớn hơn 0.", "The quantity must be above 0.", "validation_error")
+        raise invalid(field, "Số lượng phải lớn hơn 0.", "The quantity must be above 0.", "validation_error")
     return number
 
 
@@ -227,7 +222,7 @@ def log_work(
     org.get_official(official_id, field="official_id")
     quantity = _positive(quantity, "quantity")
     if actual_minutes is not None and Decimal(str(actual_minutes)) < 0:
-        raise _invalid("actual_minutes", "Số phút không được âm.", "Minutes cannot be negative.", "validation_error")
+        raise invalid("actual_minutes", "Số phút không được âm.", "Minutes cannot be negative.", "validation_error")
     if today is not None:
         rules = rules or Rules.on(work_date)
         _check_date(work_date, today, rules)
@@ -423,7 +418,7 @@ def review_queue(principal, today: date, *, official_id=None, date_from=None, da
         for unit_id in units:
             subtree.update(org.subtree_id_list(unit_id, today))
         in_units = select(org.Assignment.official_id).where(
-            org.Assignment.unit_id.in_(subtree), org.active_on(org.Assignment, today)
+            org.Assignment.unit_id.in_(subtree), active_on(org.Assignment, today)
         )
         conditions.append(and_(WorkEntry.official_id.in_(in_units), WorkEntry.submitted_at < cutoff))
     if not conditions:
@@ -489,21 +484,26 @@ def review(principal, decisions: list[dict], *, today: date) -> dict:
         if decision["decision"] == "approve":
             quality = decision.get("quality") or default_quality
             if quality not in qualities:
-                errors.append({"row": index, "fields": {"quality": [f"one of {', '.join(sorted(qualities))}"]}})
+                one_of = f"one of {', '.join(sorted(qualities))}"
+                vi = f"Mức chất lượng không có trong bảng: {one_of}."
+                errors.append(
+                    row_error(index, {"quality": [one_of]}, f"Unknown quality level: {one_of}.", vi, "unknown_quality")
+                )
                 continue
             approve_by_quality.setdefault(quality, []).append(decision["id"])
         else:
             reason = " ".join((decision.get("reason") or "").split())
             if not reason:
-                errors.append({"row": index, "fields": {"reason": ["required to return an entry"]}})
+                needed = {"reason": ["required to return an entry"]}
+                errors.append(
+                    row_error(
+                        index, needed, "A returned entry needs a reason.", "Trả lại cần ghi lý do.", "reason_required"
+                    )
+                )
                 continue
             return_by_reason.setdefault(reason, []).append(decision["id"])
     if errors:
-        raise Invalid(
-            f"{len(errors)} quyết định chưa hợp lệ; chưa có gì được lưu.",
-            f"{len(errors)} decisions are not valid; nothing was saved.",
-            fields={"rows": errors},
-        )
+        raise bulk_failed(errors, "quyết định", "decisions")
     now = utcnow()
     for quality, group in approve_by_quality.items():
         db.session.execute(
