@@ -25,6 +25,9 @@ from kpi_platform.db import db
 from kpi_platform.identity import service as identity
 from kpi_platform.tenancy import service as tenancy
 
+# Fixture modules: a frozen clock, statement counting, test worlds and factories.
+pytest_plugins = ["fixtures.clock", "fixtures.queries", "fixtures.worlds"]
+
 PG_ADMIN_URL = os.environ.get("KPI_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
