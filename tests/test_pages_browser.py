@@ -136,6 +136,9 @@ def snap(page, name: str) -> None:
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        # Nothing wider than the screen: a phone scrolls down, never sideways.
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= viewport["width"], f"{name} is {wide} px wide at {label} width {viewport['width']}"
     page.set_viewport_size(size)
 
 

@@ -394,3 +394,16 @@ def test_my_month_says_so_when_the_province_scores_assigned_products(client, w):
     assert "theo sản phẩm được giao (Nghị định 335/2025/NĐ-CP)" in page and "Tháng của tôi" in page
     # Nothing assigned yet: no score and no tier, projected or otherwise.
     assert "chưa đủ dữ liệu để tính điểm và xếp loại" in page and "Xếp loại dự kiến" not in page
+
+
+def test_a_day_that_can_no_longer_be_logged_offers_no_form(client, w):
+    """A day of a closed month, or further back than the rules allow, shows its entries only."""
+    sign_in(client, w["tenant"], w["clerk"])
+    long_ago = text(client.get(f"/t/{w['slug']}/today?date=2025-03-03"))
+    assert "được ghi lùi" in long_ago and 'id="add-entry"' not in long_ago
+    with tenant_scope(w["tenant"].id):
+        worklog.close_month(date(2025, 3, 1), by=None)
+        db.session.commit()
+    closed = text(client.get(f"/t/{w['slug']}/today?date=2025-03-03"))
+    assert "đã khóa sổ" in closed and 'id="add-entry"' not in closed
+    assert 'id="add-entry"' in text(client.get(f"/t/{w['slug']}/today"))

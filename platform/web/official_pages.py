@@ -40,12 +40,14 @@ def _today_page(official, day: date, *, error: str | None = None, form=None, sta
     q = request.args.get("q", "") if form is None else form.get("q", "")
     choices, matching = reads.item_choices(official.id, day, q)
     entries = reads.day_entries(official.id, day)
+    days = reads.recent_days(now)
     page_html = render_template(
         "today.html",
         official=official,
         day=day,
         now=now,
-        days=reads.recent_days(now),
+        days=days,
+        too_far_back=day not in days,
         summary=worklog.day_summary(official.id, day),
         entries=entries,
         editable=[e for e in entries if e["state"] in worklog.EDITABLE],
