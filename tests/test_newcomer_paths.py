@@ -64,7 +64,7 @@ class DemoServer:
         )
 
     def wait(self) -> tuple[str, dict, Path]:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # four start at once; a loaded machine is slow to seed them
         while time.monotonic() < deadline:
             try:
                 if _get(f"{self.base}/healthz")[0] == 200:
