@@ -200,7 +200,12 @@ def make_engine(url: str, pgbouncer: bool = False) -> Engine:
     # Through PgBouncer in transaction mode, psycopg must not prepare statements on the server
     # (prepare_threshold=None): the next transaction may get another server connection.
     connect_args = {"prepare_threshold": None} if pgbouncer else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    # pool_pre_ping: a connection the server dropped (a restart, a failover) is replaced at checkout,
+    # so the first request after an outage succeeds. hide_parameters: SQL values (names, e-mail
+    # addresses …) stay out of exception messages and so out of the logs.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args, hide_parameters=True
+    )
 
 
 db = Database()
