@@ -134,7 +134,7 @@ def main() -> None:
         results[case] = json.loads(out.strip().splitlines()[-1])
     floor = results["bare"]["peak_mb"]
     for case, result in results.items():
-        print(f"{case:13s} peak {result['peak_mb']:8.1f} MB  ×{result['peak_mb'] / floor:5.1f} of bare   {result}")
+        print(f"{case:13s} peak {result['peak_mb']:8.1f} MB  {result['peak_mb'] / floor:5.1f} times bare   {result}")
     for file in folder.iterdir():
         file.unlink()
     folder.rmdir()

@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.teardown_request
     def _end_request(exc):
-        db.session.remove()
+        db.remove_session()
         for name, reset in (
             ("kpi_actor_token", context.reset_actor),
             ("kpi_tenant_token", lambda token: context.reset_tenant(token, sync=False)),

@@ -79,7 +79,7 @@ class Settings:
     ratelimit_storage_url: str = ""
     ratelimit_key_prefix: str = "kpi:rl"
     limit_auth_failures_per_address: str = "30/minute"
-    limit_auth_failures_per_token: str = "10/minute"
+    limit_auth_failures_per_token: str = "10/minute"  # noqa: S105 - a rate, not a secret
     limit_sign_in: str = "30/minute"
     limit_webhook: str = "600/minute"
     limit_uploads: str = "20/hour"
@@ -183,8 +183,11 @@ class Settings:
                 problems.append(f"{variable} must read like '20/minute' (got {getattr(self, name)!r})")
         if self.public_url:
             parts = urlsplit(self.public_url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or (
-                parts.query or parts.fragment
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path not in ("", "/")
+                or (parts.query or parts.fragment)
             ):
                 problems.append(
                     "KPI_PUBLIC_URL must be a scheme and host such as https://kpi.example.gov.vn "

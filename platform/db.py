@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -181,8 +182,17 @@ class Database:
         settings = app.config["SETTINGS"]
         self.configure(settings.database_url, settings.cross_tenant_database_url, settings.database_pgbouncer)
         set_orm_filter_enabled(settings.tenant_orm_filter)
-        app.teardown_appcontext(lambda exc: self.session.remove())
+        app.teardown_appcontext(lambda exc: self.remove_session())
         app.extensions["kpi_db"] = self
+
+    def remove_session(self) -> None:
+        """End the request's (or task's) session. When the connection died under it (the database
+        restarted after the answer was made), the rollback fails: the dead connection is already
+        invalidated, so drop the session instead of failing the request in its teardown."""
+        try:
+            self.session.remove()
+        except DBAPIError:
+            self.session.registry.clear()
 
 
 def make_engine(url: str, pgbouncer: bool = False) -> Engine:

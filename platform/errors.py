@@ -206,7 +206,9 @@ def handle_integrity_error(error: IntegrityError):
 
 def handle_data_error(error: DataError):
     # The database's message quotes the offending value (personal data, perhaps): log its SQLSTATE.
-    log.warning("data error reached the handler (request id %s): sqlstate %s", current_request_id(), _diag(error, "sqlstate"))
+    log.warning(
+        "data error reached the handler (request id %s): sqlstate %s", current_request_id(), _diag(error, "sqlstate")
+    )
     return error_response(422, "validation_error")
 
 
@@ -231,10 +233,9 @@ def handle_database_error(error: DBAPIError):
     log.warning("database unavailable (request id %s): %s", current_request_id(), type(error.orig).__name__)
     from kpi_platform.db import db
 
-    try:
-        db.session.rollback()  # give the dead connection back; the pool's pre-ping replaces it next time
-    except Exception:  # noqa: S110 - the connection is gone either way
-        pass
+    # Give the dead connection back (the pool's pre-ping replaces it next time). Closing, not rolling
+    # back, keeps what was loaded (the tenant's name for the page) readable without the database.
+    db.remove_session()
     # Through handle_user_exception, so a page answers with the page's own error page.
     return current_app.handle_user_exception(Unavailable("database_unavailable", _retry_after()))
 

@@ -114,8 +114,15 @@ def refuse_after_failed_authentication() -> None:
             raise TooManyRequests(int(reset - time.time()) + 1)
 
 
-def count_failed_authentication(response):
+def _after_request(response):
     limiter = _limiter()
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        # Flask-Limiter's own headers are off: they would put Retry-After on every answer of a
+        # limited route (and over a 503's); a breach says when to come back, and which limit it was.
+        breached = limiter.current_limit
+        if breached is not None:
+            response.headers["Retry-After"] = str(max(1, int(breached.reset_at - time.time())))
+            response.headers["X-RateLimit-Limit"] = str(breached.limit.amount)
     if response.status_code == 401 and limiter.enabled and request.path.startswith("/api/"):
         strategy = limiter.limiter
         try:
@@ -144,7 +151,7 @@ def init_app(app: Flask) -> None:
     )
     limiter = Limiter(
         key_func=principal_key,
-        headers_enabled=True,
+        headers_enabled=False,
         in_memory_fallback_enabled=True,
         # The per-principal ceiling: shared by every route; only authenticated API requests count.
         application_limits=[_setting("limit_api")],
@@ -156,4 +163,4 @@ def init_app(app: Flask) -> None:
     _limit_routes(app, limiter, WEBHOOK, "limit_webhook", integration_key)
     _limit_routes(app, limiter, UPLOADS, "limit_uploads", principal_key, methods=["POST"])
     _limit_routes(app, limiter, EXPORTS, "limit_exports", principal_key, methods=["GET"])
-    app.after_request(count_failed_authentication)
+    app.after_request(_after_request)

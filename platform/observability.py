@@ -143,7 +143,10 @@ def metrics_view():
         return Response("Not Found\n", status=404, mimetype="text/plain")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         return Response(
-            "metrics need the metrics token\n", status=401, mimetype="text/plain", headers={"WWW-Authenticate": "Bearer"}
+            "metrics need the metrics token\n",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     body = generate_latest(current_app.extensions["kpi_metrics_registry"])
     return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
@@ -188,6 +191,7 @@ def init_celery(celery_app, metrics_port: int) -> None:
     signals.task_prerun.connect(_before_task, weak=False, dispatch_uid="kpi-metrics-prerun")
     signals.task_postrun.connect(_after_task, weak=False, dispatch_uid="kpi-metrics-postrun")
     if metrics_port:
+
         def serve_metrics(**_):
             from prometheus_client import start_http_server
 

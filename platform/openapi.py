@@ -26,17 +26,24 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 # status -> (what it means, the codes it carries)
 ANSWERS: dict[int, tuple[str, str]] = {
     400: ("Bad request", "bad_request (a body that is not JSON …)"),
-    401: ("Not authenticated", "authentication_required (no credentials), invalid_token (malformed, unknown, "
-          "expired or revoked)"),
-    403: ("Not allowed", "forbidden (a role is missing), account_disabled, tenant_suspended, and the "
-          "operation's own rules"),
+    401: (
+        "Not authenticated",
+        "authentication_required (no credentials), invalid_token (malformed, unknown, expired or revoked)",
+    ),
+    403: (
+        "Not allowed",
+        "forbidden (a role is missing), account_disabled, tenant_suspended, and the operation's own rules",
+    ),
     404: ("Not found", "not_found: no such tenant or object, or one of another tenant (the same answer)"),
     409: ("Conflict", "conflict, and the operation's own rules (already done, overlapping …)"),
     413: ("Too large", "payload_too_large: the body is over KPI_UPLOAD_MAX_BYTES"),
     422: ("Invalid data", "validation_error (with `fields`), and the operation's own rules"),
     429: ("Too many requests", "too_many_requests, with Retry-After (see docs/operations.md, rate limits)"),
-    503: ("Unavailable", "database_unavailable, service_unavailable (Redis, the broker), "
-          "identity_provider_unavailable; with Retry-After"),
+    503: (
+        "Unavailable",
+        "database_unavailable, service_unavailable (Redis, the broker), "
+        "identity_provider_unavailable; with Retry-After",
+    ),
 }
 PAGINATION_HEADER = {
     "description": "Pagination metadata as JSON text, e.g. "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -32,7 +33,6 @@ platform_blp = Blueprint(
 )
 ADMIN = Role.provincial_admin
 WATCHERS = (Role.provincial_admin, Role.steering_committee, Role.auditor, Role.support_staff)
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def _today():
@@ -59,8 +59,9 @@ class Imports(MethodView):
         problem with file, line and column, or what was (or with dry_run, would be) created,
         changed and retired. Nothing is imported unless everything is valid."""
         upload = files["file"]
-        data = upload.read(MAX_UPLOAD_BYTES + 1)
-        if not data or len(data) > MAX_UPLOAD_BYTES:
+        limit = current_app.config["SETTINGS"].upload_max_bytes  # KPI_UPLOAD_MAX_BYTES
+        data = upload.read(limit + 1)
+        if not data or len(data) > limit:
             raise Invalid("Tệp trống hoặc quá lớn.", "The file is empty or too large.", fields={"file": ["size"]})
         job = service.create_job(
             source_name=upload.filename or "upload.zip",
