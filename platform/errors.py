@@ -176,7 +176,10 @@ def handle_http_exception(error: HTTPException):
     fields = data.get("errors") or data.get("messages")
     # webargs nests field errors by location ({"json": {...}}); a body's fields are what users fix.
     if isinstance(fields, dict) and set(fields) <= {"json", "query", "form", "files", "headers", "view_args"}:
-        fields = fields.get("json") or fields.get("query") or fields.get("form") or fields
+        location = next((name for name in ("json", "query", "form") if fields.get(name)), None)
+        fields = fields[location] if location else fields
+        if not isinstance(fields, dict):  # ["Invalid JSON body."]: about the body as a whole
+            fields = {location or "request": fields}
     code = data.get("code") or STATUS_CODES.get(status, "bad_request")
     response = error_response(status, code, fields=fields)
     for name, value in (data.get("headers") or {}).items():

@@ -1,5 +1,6 @@
 """The OpenAPI document tells what the API really does, and the API keeps to its document.
 
+- Number fields carry numeric bounds and defaults (and say when a bound is excluded).
 - Every error is documented as the one envelope of errors.py, `{"error": {code, message, fields,
   request_id}}`, not flask-smorest's default `Error` schema.
 - Each operation lists the statuses it can answer beyond its own: worked out here from the route
@@ -13,6 +14,8 @@
 """
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 import marshmallow as ma
 from apispec import BasePlugin
@@ -143,7 +146,35 @@ class ErrorResponsesPlugin(BasePlugin):
                     responses.setdefault(str(status), f"ERROR_{status}")
 
 
+def _number(value):
+    number = Decimal(value)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def numeric_bounds(self, field, ret, **kwargs) -> dict:
+    """Bounds and defaults of number fields as numbers (a Decimal field's are Decimals, which the
+    JSON document shows as strings, "minimum": "0", that no generator can use), and a range that
+    excludes its minimum or maximum says so (OpenAPI 3.0's boolean exclusiveMinimum/Maximum)."""
+    if not isinstance(field, ma.fields.Number):
+        return {}
+    out = {}
+    for key in ("minimum", "maximum", "default"):
+        if isinstance(ret.get(key), str | Decimal):  # Decimals would reach the JSON document as strings
+            try:
+                out[key] = _number(ret[key])
+            except InvalidOperation:
+                continue
+    for validator in field.validators:
+        if isinstance(validator, ma.validate.Range):
+            if validator.min is not None and not validator.min_inclusive:
+                out["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                out["exclusiveMaximum"] = True
+    return out
+
+
 def init_app(app: Flask, api: Api) -> None:
+    api.ma_plugin.converter.add_attribute_function(numeric_bounds)
     plugin = ErrorResponsesPlugin(app)
     plugin.init_spec(api.spec)
     api.spec.plugins.append(plugin)
