@@ -165,6 +165,9 @@ def _read_csv(pack: RawPack, name: str, lines, max_rows: int = DEFAULT_MAX_ROWS)
     except csv.Error as error:
         pack.problem(name, 1, None, "invalid_csv", f"CSV không hợp lệ: {error}.", f"Not valid CSV: {error}.")
         return
+    except NotUtf8 as error:
+        _not_utf8(pack, name, error.line)
+        return
     if header:
         header[0] = header[0].lstrip("\ufeff")
     if not _check_header(pack, name, header):
@@ -194,10 +197,25 @@ def _read_csv(pack: RawPack, name: str, lines, max_rows: int = DEFAULT_MAX_ROWS)
             name, reader.line_num, None, "invalid_csv", f"CSV không hợp lệ: {error}.", f"Not valid CSV: {error}."
         )
         return
-    except UnicodeDecodeError:
-        _not_utf8(pack, name, reader.line_num + 1)
+    except NotUtf8 as error:
+        _not_utf8(pack, name, error.line)
         return
     pack.tables[name] = rows
+
+
+class NotUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _utf8_lines(stream):
+    """The text lines of a binary stream, decoded one by one, so bad bytes are found on their line."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotUtf8(number) from None
 
 
 def _not_utf8(pack: RawPack, name: str, line: int | None) -> None:
@@ -230,7 +248,7 @@ def _read_stream(pack: RawPack, name: str, stream, max_rows: int) -> None:
         if text is not None:
             _read_yaml(pack, name, text)
     elif name in TABLES:
-        _read_csv(pack, name, io.TextIOWrapper(stream, encoding="utf-8", newline=""), max_rows)
+        _read_csv(pack, name, _utf8_lines(stream), max_rows)
 
 
 def from_folder(path: Path, max_rows: int = DEFAULT_MAX_ROWS) -> RawPack:
