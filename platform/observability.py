@@ -177,7 +177,8 @@ def _before_task(task_id=None, task=None, **_):
 
 def _after_task(task_id=None, task=None, state=None, **_):
     begun = _task_started.pop(task_id, None)
-    outcome = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried"}.get(state or "", "other")
+    # An eager task whose error propagates reaches postrun with no state: it failed.
+    outcome = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried", None: "failed"}.get(state, "other")
     TASKS.labels(task.name, outcome).inc()
     if begun is not None:
         TASK_LATENCY.labels(task.name).observe(time.perf_counter() - begun)
@@ -228,6 +229,14 @@ def _current_task() -> tuple[str, str]:
     return task_id, (current_task.name if task_id and current_task else "") or ""
 
 
+def json_formatter() -> JsonFormatter:
+    return JsonFormatter(
+        ["asctime", "levelname", "name", "message", *LOG_FIELDS],
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        json_ensure_ascii=False,
+    )
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s %(task_id)s] %(message)s"
 
 
@@ -241,13 +250,7 @@ def configure_logging(log_format: str) -> None:
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
     if log_format == "json":
-        handler.setFormatter(
-            JsonFormatter(
-                ["asctime", "levelname", "name", "message", *LOG_FIELDS],
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                json_ensure_ascii=False,
-            )
-        )
+        handler.setFormatter(json_formatter())
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     root.setLevel(logging.INFO)
