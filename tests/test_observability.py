@@ -6,9 +6,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +196,51 @@ def test_no_secret_or_personal_data_reaches_the_logs(json_lines, app, client, ma
     logged = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
     leaked = sorted(s for s in secrets if s and s in logged)
     assert leaked == [], f"found in the logs: {leaked}\n{logged[:3000]}"
+
+
+def test_gunicorn_workers_share_their_counters(tmp_path):
+    """Under gunicorn (gunicorn.conf.py) every worker counts into the same series, whichever
+    worker answers the scrape."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "KPI_ENV": "demo",
+        "KPI_INSTANCE_PATH": str(tmp_path),
+        "KPI_METRICS_TOKEN": METRICS_TOKEN,
+        "PORT": str(port),
+        "GUNICORN_WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    root = Path(__file__).resolve().parent.parent
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
+                time.sleep(0.2)
+        for _ in range(29):  # with the readiness probe above: 30, spread over the workers
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+        seen = set()
+        for _ in range(4):
+            scrape = urllib.request.Request(
+                f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+            )
+            text = urllib.request.urlopen(scrape, timeout=5).read().decode()
+            seen.add(value(text, "kpi_http_requests_total", endpoint="health.healthz", status="200"))
+        assert seen == {30.0}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

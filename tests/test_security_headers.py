@@ -134,3 +134,16 @@ def test_production_defaults(tmp_path):
     # The logs are JSON lines in production.
     logged = [line for line in r.stderr.splitlines() if line.startswith("{")]
     assert all(json.loads(line)["level"] for line in logged)
+
+
+def test_the_chart_gives_the_public_url_the_proxies_and_the_metrics_token():
+    from test_helm_chart import RELEASE, by_kind, component, env_of, render
+
+    documents = render({"ingress": {"enabled": True, "hosts": [{"host": "kpi.tinh.gov.vn", "paths": []}]}})
+    config = by_kind(documents, "ConfigMap")[f"{RELEASE}-kpi-platform-config"]["data"]
+    assert config["KPI_PUBLIC_URL"] == "https://kpi.tinh.gov.vn" and config["KPI_PROXY_COUNT"] == "1"
+    env = env_of(component(documents, "Deployment", "web")["spec"]["template"]["spec"]["containers"][0])
+    assert env["KPI_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]["optional"] is True
+    explicit = render({"config": {"publicUrl": "https://kpi.example.vn", "proxyCount": 2}})
+    config = by_kind(explicit, "ConfigMap")[f"{RELEASE}-kpi-platform-config"]["data"]
+    assert config["KPI_PUBLIC_URL"] == "https://kpi.example.vn" and config["KPI_PROXY_COUNT"] == "2"
