@@ -159,9 +159,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         g.kpi_request_id_token = context.set_request_id(request_id)
         _refuse_nul_characters()
-        openapi.refuse_repeated_query_parameters()
         limits.refuse_after_failed_authentication()
         authenticate_request()
+        openapi.keep_to_the_document()
 
     @app.after_request
     def _finish_request(response):

@@ -29,7 +29,7 @@ from limits import parse
 from kpi_platform.errors import DomainError
 
 PLATFORM_TOKEN_PUBLIC_PART = len("kpi_") + 32 + 1 + 8  # kpi_<tenant hex>_<8 characters of the secret>
-# endpoint -> (setting with the limit, what it is counted by, methods or None for all)
+# The routes limited by name (init_app fails if one is renamed, so a limit cannot silently fall off).
 SIGN_IN = ("signin.login", "signin.start_sso", "signin.callback", "signin.dev_login")
 UPLOADS = ("onboarding.Imports", "web.upload_pack")
 EXPORTS = ("catalog.Export", "scoring.RunExport", "scoring.Staffing")

@@ -209,8 +209,9 @@ def _rules_of(endpoint: str, method: str) -> tuple[bool, frozenset[str]]:
     return cache[key]
 
 
-def refuse_repeated_query_parameters() -> None:
-    """Before the view parses anything: the document's request rules (see module doc)."""
+def keep_to_the_document() -> None:
+    """After authentication, before the view parses anything: the document's request rules (see
+    module doc)."""
     if request.endpoint is None or not request.path.startswith("/api/"):
         return
     body_required, scalars = _rules_of(request.endpoint, request.method)

@@ -115,7 +115,8 @@ def test_a_broker_outage_answers_503_service_unavailable(app, client, make_accou
     monkeypatch.setitem(celery.conf, "task_always_eager", False)
     monkeypatch.setitem(celery.conf, "broker_url", f"redis://127.0.0.1:{port}/0")
     monkeypatch.setitem(celery.conf, "task_publish_retry_policy", {"max_retries": 1, "interval_start": 0})
-    celery._pool = None
+    # Connections already made (to the real broker) would be reused: start from none, and leave none.
+    celery._pool = celery.amqp._producer_pool = None
     try:
         admin = make_account(tenant_a, roles=["provincial_admin"])
         archive = io.BytesIO()
@@ -130,7 +131,7 @@ def test_a_broker_outage_answers_503_service_unavailable(app, client, make_accou
     finally:
         if celery._pool is not None:
             celery._pool.force_close_all()
-        celery._pool = None
+        celery._pool = celery.amqp._producer_pool = None
     assert_outage(r, "service_unavailable")
 
 
