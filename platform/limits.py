@@ -13,8 +13,7 @@ one error shape (a page on pages) with Retry-After.
 - A generous ceiling on every authenticated API request, per principal.
 
 Limits are decorated onto the routes here, by endpoint, so the API modules stay as they are.
-Should the limits' storage fail, Flask-Limiter falls back to per-process memory: throttling goes
-on and the API stays up.
+Should the limits' storage fail, the limits are skipped (and the failure logged): the API stays up.
 """
 
 from __future__ import annotations
@@ -152,7 +151,8 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(
         key_func=principal_key,
         headers_enabled=False,
-        in_memory_fallback_enabled=True,
+        # Limits must not take the API down with Redis: a storage error is logged and the request goes on.
+        swallow_errors=True,
         # The per-principal ceiling: shared by every route; only authenticated API requests count.
         application_limits=[_setting("limit_api")],
         application_limits_exempt_when=lambda: g.get("principal") is None or not request.path.startswith("/api/"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -183,4 +184,6 @@ def test_a_bounded_schemathesis_run_passes_every_check(who, served, province, tm
     result = run_schemathesis(served, tenant, account.token, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-20000:]
-    assert "No issues found" in output or "passed" in output, output[-5000:]
+    summary = re.search(r"(\d+) generated, (\d+) passed", output)
+    assert summary and int(summary[1]) > 100, output[-5000:]
+    print(f"schemathesis as {who}: {summary[0]}")  # shown with pytest -s

@@ -147,3 +147,22 @@ def test_api_ceiling_per_principal(client, lower, tenant_a, make_account):
     assert_throttled(throttled)
     assert throttled.headers["X-RateLimit-Limit"] == "4"
     assert client.get(paths[0], headers=other.headers).status_code == 200
+
+
+def test_the_api_stays_up_when_the_limits_storage_is_down(app, client, tenant_a, make_account, monkeypatch):
+    import socket
+
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once released
+    dead = storage_from_string(f"redis://127.0.0.1:{port}/0")
+    limiter = app.extensions["kpi_limiter"]
+    monkeypatch.setattr(limiter, "_storage", dead)
+    monkeypatch.setattr(limiter, "_limiter", MovingWindowRateLimiter(dead))
+    official = make_account(tenant_a, roles=["official"])
+    assert client.get(f"/api/v1/t/{tenant_a.slug}/me", headers=official.headers).status_code == 200
+    assert client.get(f"/api/v1/t/{tenant_a.slug}/me", headers={"Authorization": "Bearer x"}).status_code == 401
+    assert client.get(f"/t/{tenant_a.slug}/login").status_code == 200
