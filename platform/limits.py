@@ -146,7 +146,7 @@ def init_app(app: Flask) -> None:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url or settings.redis_url or "memory://",
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
-        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_STRATEGY="fixed-window",
     )
     limiter = Limiter(
         key_func=principal_key,
