@@ -2,6 +2,8 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 wsgi_app = "kpi_platform.wsgi:app"
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
@@ -20,3 +22,17 @@ access_log_format = (
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Fail at boot, not on the first request, when the configuration is unusable.
 preload_app = True
+
+# Prometheus: the workers share their counters through files (prometheus-client's multiprocess
+# mode), so /metrics answers for the whole server whichever worker serves it. The folder is set
+# before the app is loaded (preload_app) and is new at every start.
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="kpi-metrics-")
+shutil.rmtree(metrics_dir, ignore_errors=True)
+os.makedirs(metrics_dir, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

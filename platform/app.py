@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from pathlib import Path
@@ -11,7 +10,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
-from kpi_platform import context, errors
+from kpi_platform import context, errors, limits, observability, openapi, security
 from kpi_platform.cache import cache
 from kpi_platform.config import Settings
 from kpi_platform.db import db
@@ -24,19 +23,18 @@ REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 csrf = CSRFProtect()
 
 
-class KpiApi(Api):
-    """flask-smorest Api whose errors use the platform's one JSON error shape."""
-
-    def handle_http_exception(self, error):
-        return errors.handle_http_exception(error)
+# A pack upload is a multipart body: the file (KPI_UPLOAD_MAX_BYTES at most) and a few form fields.
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 def _api_spec(app: Flask) -> None:
+    docs = app.config["SETTINGS"].api_docs
     app.config.update(
         API_TITLE="kpi-platform",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api",
+        # KPI_API_DOCS off (the production default): neither /api/docs nor /api/openapi.json is served.
+        OPENAPI_URL_PREFIX="/api" if docs else None,
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/swagger-ui/",
@@ -106,13 +104,16 @@ def _refuse_nul_characters() -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask("kpi_platform", root_path=str(Path(__file__).parent), instance_path=str(settings.instance_path))
+    observability.configure_logging(settings.log_format)
+    app = security.KpiFlask(
+        "kpi_platform", root_path=str(Path(__file__).parent), instance_path=str(settings.instance_path)
+    )
     app.config["SETTINGS"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key,
         ENV_NAME=settings.env,
         JSON_SORT_KEYS=False,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + MULTIPART_ALLOWANCE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.is_demo,
@@ -122,8 +123,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which has its own time-outs
     )
     app.json.ensure_ascii = False  # Vietnamese stays readable UTF-8
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     db.init_app(app)
     cache.init_app(app)
@@ -131,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     _api_spec(app)
-    api = KpiApi(
+    api = openapi.KpiApi(
         app,
         spec_kwargs={
             "info": {"description": "KPI evaluation of officials, one tenant per province."},
@@ -140,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         },
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    openapi.init_app(app, api)
     app.extensions["kpi_api"] = api
     errors.register_error_handlers(app)
 
@@ -159,21 +159,22 @@ def create_app(settings: Settings | None = None) -> Flask:
         request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         g.kpi_request_id_token = context.set_request_id(request_id)
         _refuse_nul_characters()
+        limits.refuse_after_failed_authentication()
         authenticate_request()
+        openapi.keep_to_the_document()
 
     @app.after_request
     def _finish_request(response):
         request_id = context.current_request_id()
         if request_id:
             response.headers["X-Request-ID"] = request_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if request.path.startswith("/api/v1"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @app.teardown_request
     def _end_request(exc):
-        db.session.remove()
+        db.remove_session()
         for name, reset in (
             ("kpi_actor_token", context.reset_actor),
             ("kpi_tenant_token", lambda token: context.reset_tenant(token, sync=False)),
@@ -184,8 +185,12 @@ def create_app(settings: Settings | None = None) -> Flask:
                 reset(token)
 
     _register_blueprints(api, app)
+    # After the before_request that authenticates: the per-principal limits know the principal.
+    limits.init_app(app)
+    security.init_app(app)
 
     from kpi_platform.celery_app import celery_init_app
 
     celery_init_app(app)
+    observability.init_app(app)
     return app

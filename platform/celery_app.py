@@ -39,12 +39,16 @@ class TenantTask(FlaskTask):
         if not tenant_id:
             raise MissingTenant(f"task {self.name} needs a tenant_id")
         tenant_uuid = uuid.UUID(str(tenant_id))
+        from flask import g
+
         from kpi_platform.tenancy import service as tenancy
 
         try:
             with separate_session(), self.app.flask_app.app_context():
-                if tenancy.get_tenant(tenant_uuid) is None:
+                tenant = tenancy.get_tenant(tenant_uuid)
+                if tenant is None:
                     raise MissingTenant(f"task {self.name}: unknown tenant {tenant_uuid}")
+                g.tenant_slug = tenant.slug  # the task's log lines name the tenant
                 tenant_token = context.set_tenant(tenant_uuid)
                 actor_token = context.set_actor(context.Actor(None, f"task:{self.name}"))
                 try:

@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -32,6 +33,10 @@ def cli() -> None:
 
 def main() -> None:
     set_actor(Actor(None, f"cli:{getpass.getuser()}"))
+    if sys.argv[1:2] == ["worker"] and os.environ.get("KPI_WORKER_METRICS_PORT"):
+        # The prefork children count their tasks into files the worker's metrics port reads;
+        # set before prometheus-client is first imported (with the app).
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="kpi-worker-metrics-"))
     try:
         if sys.argv[1:3] != ["db", "create-roles"]:  # the one command that needs no app configuration
             Settings.from_env()  # fail with a clear message, even for --help, before Flask loads the app

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -181,8 +182,17 @@ class Database:
         settings = app.config["SETTINGS"]
         self.configure(settings.database_url, settings.cross_tenant_database_url, settings.database_pgbouncer)
         set_orm_filter_enabled(settings.tenant_orm_filter)
-        app.teardown_appcontext(lambda exc: self.session.remove())
+        app.teardown_appcontext(lambda exc: self.remove_session())
         app.extensions["kpi_db"] = self
+
+    def remove_session(self) -> None:
+        """End the request's (or task's) session. When the connection died under it (the database
+        restarted after the answer was made), the rollback fails: the dead connection is already
+        invalidated, so drop the session instead of failing the request in its teardown."""
+        try:
+            self.session.remove()
+        except DBAPIError:
+            self.session.registry.clear()
 
 
 def make_engine(url: str, pgbouncer: bool = False) -> Engine:
@@ -200,7 +210,12 @@ def make_engine(url: str, pgbouncer: bool = False) -> Engine:
     # Through PgBouncer in transaction mode, psycopg must not prepare statements on the server
     # (prepare_threshold=None): the next transaction may get another server connection.
     connect_args = {"prepare_threshold": None} if pgbouncer else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    # pool_pre_ping: a connection the server dropped (a restart, a failover) is replaced at checkout,
+    # so the first request after an outage succeeds. hide_parameters: SQL values (names, e-mail
+    # addresses …) stay out of exception messages and so out of the logs.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args, hide_parameters=True
+    )
 
 
 db = Database()

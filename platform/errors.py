@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
-from sqlalchemy.exc import DataError, IntegrityError
+import redis
+from flask import Flask, current_app, jsonify, request
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from kpi_platform.context import current_request_id
@@ -51,6 +53,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Internal error. Try again or report it to support with the request id.",
     ),
     "service_unavailable": ("Dịch vụ tạm thời không sẵn sàng.", "The service is temporarily unavailable."),
+    "database_unavailable": (
+        "Cơ sở dữ liệu tạm thời không truy cập được. Vui lòng thử lại sau ít phút.",
+        "The database is temporarily unreachable. Please try again in a moment.",
+    ),
 }
 
 STATUS_CODES = {
@@ -91,6 +97,7 @@ class DomainError(Exception):
         self.message_vi = message_vi or default_vi
         self.message_en = message_en or default_en
         self.fields = fields
+        self.headers: dict[str, str] = {}
         super().__init__(self.message_en)
 
 
@@ -150,6 +157,18 @@ class Unauthorized(DomainError):
     code = "authentication_required"
 
 
+class Unavailable(DomainError):
+    """A part the request needs (the database, Redis, the broker) cannot be reached: an outage, not
+    a bug. Answered 503 with Retry-After, as JSON on the API and as a page on pages."""
+
+    status = 503
+    code = "service_unavailable"
+
+    def __init__(self, code: str = "service_unavailable", retry_after: int = 5) -> None:
+        super().__init__(code=code)
+        self.headers["Retry-After"] = str(retry_after)
+
+
 def wants_english() -> bool:
     return request.accept_languages.best_match(["vi", "en"], default="vi") == "en"
 
@@ -175,6 +194,7 @@ def handle_domain_error(error: DomainError):
     )
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kpi-platform"'
+    response.headers.update(error.headers)
     return response
 
 
@@ -187,7 +207,10 @@ def handle_http_exception(error: HTTPException):
     fields = data.get("errors") or data.get("messages")
     # webargs nests field errors by location ({"json": {...}}); a body's fields are what users fix.
     if isinstance(fields, dict) and set(fields) <= {"json", "query", "form", "files", "headers", "view_args"}:
-        fields = fields.get("json") or fields.get("query") or fields.get("form") or fields
+        location = next((name for name in ("json", "query", "form") if fields.get(name)), None)
+        fields = fields[location] if location else fields
+        if not isinstance(fields, dict):  # ["Invalid JSON body."]: about the body as a whole
+            fields = {location or "request": fields}
     code = data.get("code") or STATUS_CODES.get(status, "bad_request")
     response = error_response(status, code, fields=fields)
     for name, value in (data.get("headers") or {}).items():
@@ -207,18 +230,62 @@ def handle_unexpected(error: Exception):
 def handle_integrity_error(error: IntegrityError):
     # A safety net: services check their rules first, but a constraint the database enforces must
     # still answer as a conflict, never as a 500.
-    log.warning("integrity error reached the handler (request id %s): %s", current_request_id(), error.orig)
+    log.warning(
+        "integrity error reached the handler (request id %s): constraint %s",
+        current_request_id(),
+        _diag(error, "constraint_name"),
+    )
     return error_response(409, "conflict")
 
 
 def handle_data_error(error: DataError):
-    log.warning("data error reached the handler (request id %s): %s", current_request_id(), error.orig)
+    # The database's message quotes the offending value (personal data, perhaps): log its SQLSTATE.
+    log.warning(
+        "data error reached the handler (request id %s): sqlstate %s", current_request_id(), _diag(error, "sqlstate")
+    )
     return error_response(422, "validation_error")
+
+
+def _diag(error: DBAPIError, name: str) -> str | None:
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, name, None) if diag is not None else getattr(error.orig, name, None)
+
+
+def _retry_after() -> int:
+    return current_app.config["SETTINGS"].outage_retry_after_seconds
+
+
+def _lost_connection(error: DBAPIError) -> bool:
+    """OperationalError and InterfaceError are the DB-API's "the connection or server failed" classes;
+    anything else counts only when SQLAlchemy saw the connection die under it."""
+    return isinstance(error, (OperationalError, InterfaceError)) or bool(error.connection_invalidated)
+
+
+def handle_database_error(error: DBAPIError):
+    if not _lost_connection(error):
+        return handle_unexpected(error)
+    log.warning("database unavailable (request id %s): %s", current_request_id(), type(error.orig).__name__)
+    from kpi_platform.db import db
+
+    # Give the dead connection back (the pool's pre-ping replaces it next time). Closing, not rolling
+    # back, keeps what was loaded (the tenant's name for the page) readable without the database.
+    db.remove_session()
+    # Through handle_user_exception, so a page answers with the page's own error page.
+    return current_app.handle_user_exception(Unavailable("database_unavailable", _retry_after()))
+
+
+def handle_redis_error(error: Exception):
+    log.warning("redis or broker unavailable (request id %s): %s", current_request_id(), type(error).__name__)
+    return current_app.handle_user_exception(Unavailable("service_unavailable", _retry_after()))
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(redis.ConnectionError, handle_redis_error)
+    app.register_error_handler(redis.TimeoutError, handle_redis_error)
+    app.register_error_handler(BrokerError, handle_redis_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

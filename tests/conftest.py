@@ -19,7 +19,7 @@ from support import bound_transaction
 
 from kpi_platform import migrate
 from kpi_platform.app import create_app
-from kpi_platform.config import Settings
+from kpi_platform.config import LIMIT_VARIABLES, Settings
 from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db
 from kpi_platform.identity import service as identity
@@ -53,6 +53,10 @@ def settings(pg, tmp_path_factory) -> Settings:
         redis_url=REDIS_URL,
         secret_key="test-secret-key-" + "x" * 32,
         celery_eager=True,
+        # The suite runs from one address: limits out of reach, except where a test lowers one
+        # (tests/test_limits.py); keys of their own in the shared Redis.
+        ratelimit_key_prefix=f"kpi-test-{uuid.uuid4().hex[:8]}",
+        **{name: "1000000/minute" for name in LIMIT_VARIABLES},
     )
 
 

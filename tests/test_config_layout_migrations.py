@@ -23,6 +23,7 @@ PRODUCTION = {
     "KPI_CROSS_TENANT_DATABASE_URL": "postgresql+psycopg://kpi_cross_tenant@db/kpi",
     "KPI_REDIS_URL": "redis://redis:6379/0",
     "KPI_ENCRYPTION_KEYS": "hJt3p1Yx0Wq7m0b3a9Vq3Yw3Z2l0ZkR2c1VxS3BkQWJjZGU=",
+    "KPI_PUBLIC_URL": "https://kpi.example.gov.vn",
 }
 
 
@@ -48,6 +49,11 @@ def test_production_accepts_a_complete_configuration():
         ({"KPI_REDIS_URL": ""}, "KPI_REDIS_URL"),
         ({"KPI_CELERY_EAGER": "true"}, "KPI_CELERY_EAGER"),
         ({"KPI_ENCRYPTION_KEYS": ""}, "KPI_ENCRYPTION_KEYS"),
+        ({"KPI_PUBLIC_URL": ""}, "KPI_PUBLIC_URL"),
+        ({"KPI_PUBLIC_URL": "http://kpi.example.gov.vn"}, "KPI_PUBLIC_URL"),
+        ({"KPI_PUBLIC_URL": "https://kpi.example.gov.vn/app"}, "KPI_PUBLIC_URL"),
+        ({"KPI_LIMIT_API": "many"}, "KPI_LIMIT_API"),
+        ({"KPI_LOG_FORMAT": "xml"}, "KPI_LOG_FORMAT"),
     ],
 )
 def test_production_refuses_demo_defaults(override, message):

@@ -18,3 +18,8 @@ class JobSchema(ma.Schema):
 
 class JobListQuerySchema(ma.Schema):
     state = ma.fields.String(validate=ma.validate.OneOf(["pending", "queued", "running", "done", "failed"]))
+
+
+def with_job(row, schema: type[ma.Schema], job) -> dict:
+    """A row as its schema shows it, with the background job that carries on its work (`job`)."""
+    return {name: getattr(row, name) for name in schema().fields if name != "job"} | {"job": job}

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from kpi_platform.db import db
 from kpi_platform.errors import Invalid
 from kpi_platform.jobs import service as jobs
+from kpi_platform.jobs.schemas import with_job
 from kpi_platform.onboarding import rollout, service
 from kpi_platform.onboarding import schemas as s
 from kpi_platform.pagination import page_of
@@ -34,7 +36,6 @@ platform_blp = Blueprint(
 )
 ADMIN = Role.provincial_admin
 WATCHERS = OVERSIGHT
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def _today():
@@ -61,8 +62,9 @@ class Imports(MethodView):
         problem with file, line and column, or what was (or with dry_run, would be) created,
         changed and retired. Nothing is imported unless everything is valid."""
         upload = files["file"]
-        data = upload.read(MAX_UPLOAD_BYTES + 1)
-        if not data or len(data) > MAX_UPLOAD_BYTES:
+        limit = current_app.config["SETTINGS"].upload_max_bytes  # KPI_UPLOAD_MAX_BYTES
+        data = upload.read(limit + 1)
+        if not data or len(data) > limit:
             raise Invalid("Tệp trống hoặc quá lớn.", "The file is empty or too large.", fields={"file": ["size"]})
         job, background = service.start_import(
             source_name=upload.filename or "upload.zip",
@@ -72,8 +74,8 @@ class Imports(MethodView):
             by=current_principal(),
         )
         db.session.commit()
-        jobs.dispatch(background)
-        return service.get_job(job.id)
+        background = jobs.dispatch(background)
+        return with_job(service.get_job(job.id), s.ImportJobSchema, background)
 
 
 @blp.route("/onboarding/imports/<uuid:job_id>")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from kpi_platform.jobs.schemas import JobSchema
 from kpi_platform.onboarding.models import RolloutStep
 
 Text = ma.fields.String
@@ -30,6 +31,7 @@ class ImportJobSchema(ma.Schema):
     created_at = ma.fields.DateTime()
     started_at = ma.fields.DateTime(allow_none=True)
     finished_at = ma.fields.DateTime(allow_none=True)
+    job = ma.fields.Nested(JobSchema, dump_only=True, metadata={"description": "just uploaded: the job running it"})
 
 
 class RolloutEventSchema(ma.Schema):

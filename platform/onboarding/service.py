@@ -54,17 +54,19 @@ def parts_from(text: str | None) -> set[str] | None:
     return parts
 
 
-def read(path_or_bytes, name: str | None = None) -> source.RawPack:
-    """A folder path, or the bytes of a .zip or .xlsx upload."""
+def read(path_or_bytes, name: str | None = None, *, max_rows: int = source.DEFAULT_MAX_ROWS) -> source.RawPack:
+    """A folder path, or the bytes of a .zip or .xlsx upload; at most max_rows rows per table."""
     if isinstance(path_or_bytes, Path):
-        return source.from_folder(path_or_bytes)
+        return source.from_folder(path_or_bytes, max_rows)
     name = name or "upload"
     if name.lower().endswith(".xlsx"):
-        return source.from_workbook(path_or_bytes, name)
-    return source.from_zip(path_or_bytes, name)
+        return source.from_workbook(path_or_bytes, name, max_rows)
+    return source.from_zip(path_or_bytes, name, max_rows)
 
 
 def check(raw: source.RawPack, *, only: set[str] | None = None, tenant_slug: str | None = None) -> Pack:
+    if raw.unreadable:  # its problems say why; checking the rest would only add noise
+        return Pack(name=raw.name)
     pack = validate(raw, Existing.load(), only=only)
     if tenant_slug and pack.tenant and pack.tenant["slug"] != tenant_slug:
         raw.problem(
@@ -159,7 +161,7 @@ def _save_progress(job_id: uuid.UUID, phase: str, done: int, total: int) -> None
         db.session.commit()
 
 
-def run_job(job_id: uuid.UUID, *, today: date) -> ImportJob:
+def run_job(job_id: uuid.UUID, *, today: date, max_rows: int = source.DEFAULT_MAX_ROWS) -> ImportJob:
     job = get_job(job_id)
     if job.status not in (JobStatus.queued, JobStatus.running):  # running: a worker died in it, rolled back
         return job
@@ -171,7 +173,7 @@ def run_job(job_id: uuid.UUID, *, today: date) -> ImportJob:
     db.session.commit()
     try:
         outcome = run(
-            read(archive, name),
+            read(archive, name, max_rows=max_rows),
             by=by,
             today=today,
             dry_run=dry_run,
@@ -184,7 +186,16 @@ def run_job(job_id: uuid.UUID, *, today: date) -> ImportJob:
     except Exception as error:  # the import rolled back; the job says so instead of staying "running"
         log.exception("import job %s failed", job_id)
         db.session.rollback()
-        status, report = JobStatus.failed, {"ok": False, "problems": [], "error": type(error).__name__}
+        failure = source.Problem(
+            name,
+            None,
+            None,
+            "import_failed",
+            "Không nhập được gói do lỗi hệ thống; không có gì thay đổi. Hãy thử lại hoặc báo bộ phận hỗ trợ.",
+            "The pack could not be imported because of a system error; nothing changed. Try again or tell support.",
+        )
+        status = JobStatus.failed
+        report = {"ok": False, "problems": [failure.as_dict()], "error": type(error).__name__}
     job = get_job(job_id)
     job.status, job.report, job.finished_at, job.archive = status, report, utcnow(), None
     job.progress = {**(job.progress or {}), "phase": "finished"}

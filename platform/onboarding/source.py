@@ -3,6 +3,12 @@ that remember where they came from (file and line), so every problem can be repo
 
 Nothing is validated here beyond the shape of each file: YAML that parses, CSV headers that name
 known columns. See tenants/README.md for the format.
+
+Uploads are untrusted: every way an archive can fail (not a zip, headers that lie about sizes, a
+zip bomb, an unsupported or encrypted entry) becomes a located, translated problem, never an
+exception. Memory stays bounded: CSV files are streamed out of the archive row by row and a table
+may hold at most `max_rows` rows (KPI_PACK_MAX_ROWS for uploads); past it the pack is refused with
+a `too_many_rows` problem on the first line beyond.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -28,7 +35,20 @@ TABLES = {
     "job_descriptions.csv": (("position_code", "item_code"), ("agency_code", "expected_monthly_volume")),
     "accounts.csv": (("email", "display_name", "roles"), ("staff_code",)),
 }
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # what the entries of an archive may add up to, uncompressed
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # one YAML file (parsed whole, with line marks)
+DEFAULT_MAX_ROWS = 100_000
+# What reading a broken or hostile archive can raise (zipfile, zlib, bz2/lzma, an encrypted entry …).
+ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+)
 
 
 @dataclass
@@ -51,7 +71,7 @@ class Problem:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     file: str
     line: int  # the line (CSV, YAML) or row (workbook) it came from
@@ -68,12 +88,28 @@ class RawPack:
     documents: dict[str, dict] = field(default_factory=dict)  # YAML file -> its mapping
     tables: dict[str, list[Row]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # The upload itself could not be read whole (a broken archive, a table past the row limit):
+    # its problems say why, and validating the rest would only add noise.
+    unreadable: bool = False
 
     def has(self, file: str) -> bool:
         return file in self.documents or file in self.tables
 
     def problem(self, file, line, column, code, vi, en) -> None:
         self.problems.append(Problem(file, line, column, code, vi, en))
+
+    def refuse(self, file, line, code, vi, en) -> None:
+        self.problem(file, line, None, code, vi, en)
+        self.unreadable = True
+
+    def too_many_rows(self, file: str, line: int, max_rows: int) -> None:
+        self.refuse(
+            file,
+            line,
+            "too_many_rows",
+            f"Bảng có quá {max_rows:,} dòng; hãy chia gói thành nhiều lần nhập.".replace(",", "."),
+            f"The table has more than {max_rows:,} rows; split the pack into several imports.",
+        )
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: ~4x faster
@@ -118,8 +154,9 @@ def _check_header(pack: RawPack, name: str, header: list[str], line: int = 1) ->
     return not unknown and not missing
 
 
-def _read_csv(pack: RawPack, name: str, text: str) -> None:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+def _read_csv(pack: RawPack, name: str, lines, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+    """Rows of a CSV file from an iterable of its lines (text), kept one by one up to max_rows."""
+    reader = csv.reader(lines)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -128,6 +165,11 @@ def _read_csv(pack: RawPack, name: str, text: str) -> None:
     except csv.Error as error:
         pack.problem(name, 1, None, "invalid_csv", f"CSV không hợp lệ: {error}.", f"Not valid CSV: {error}.")
         return
+    except NotUtf8 as error:
+        _not_utf8(pack, name, error.line)
+        return
+    if header:
+        header[0] = header[0].lstrip("\ufeff")
     if not _check_header(pack, name, header):
         return
     rows = []
@@ -136,6 +178,9 @@ def _read_csv(pack: RawPack, name: str, text: str) -> None:
             if not any(cell.strip() for cell in cells):
                 continue
             line = reader.line_num
+            if len(rows) >= max_rows:
+                pack.too_many_rows(name, line, max_rows)
+                break
             if len(cells) != len(header):
                 pack.problem(
                     name,
@@ -152,74 +197,141 @@ def _read_csv(pack: RawPack, name: str, text: str) -> None:
             name, reader.line_num, None, "invalid_csv", f"CSV không hợp lệ: {error}.", f"Not valid CSV: {error}."
         )
         return
+    except NotUtf8 as error:
+        _not_utf8(pack, name, error.line)
+        return
     pack.tables[name] = rows
+
+
+class NotUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _utf8_lines(stream):
+    """The text lines of a binary stream, decoded one by one, so bad bytes are found on their line."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotUtf8(number) from None
+
+
+def _not_utf8(pack: RawPack, name: str, line: int | None) -> None:
+    pack.problem(name, line, None, "not_utf8", "Tệp không ở mã UTF-8.", "The file is not UTF-8 encoded.")
 
 
 def _decode(pack: RawPack, name: str, data: bytes) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        pack.problem(
-            name,
-            data[: error.start].count(b"\n") + 1,
-            None,
-            "not_utf8",
-            "Tệp không ở mã UTF-8.",
-            "The file is not UTF-8 encoded.",
-        )
+        _not_utf8(pack, name, data[: error.start].count(b"\n") + 1)
         return None
 
 
-def _read_file(pack: RawPack, name: str, data: bytes) -> None:
-    text = _decode(pack, name, data)
-    if text is None:
-        return
+def _read_stream(pack: RawPack, name: str, stream, max_rows: int) -> None:
+    """One file of the pack from a binary stream: YAML read whole (up to MAX_DOCUMENT_BYTES), CSV
+    streamed row by row."""
     if name in YAML_FILES:
-        _read_yaml(pack, name, text)
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            pack.refuse(
+                name,
+                None,
+                "file_too_large",
+                f"Tệp lớn hơn {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.",
+                f"The file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.",
+            )
+            return
+        text = _decode(pack, name, data)
+        if text is not None:
+            _read_yaml(pack, name, text)
     elif name in TABLES:
-        _read_csv(pack, name, text)
+        _read_csv(pack, name, _utf8_lines(stream), max_rows)
 
 
-def from_folder(path: Path) -> RawPack:
+def from_folder(path: Path, max_rows: int = DEFAULT_MAX_ROWS) -> RawPack:
     pack = RawPack(name=path.name)
     if not (path / "tenant.yaml").is_file():
         pack.problem("tenant.yaml", None, None, "missing_file", "Thiếu tệp tenant.yaml.", "tenant.yaml is missing.")
     for name in (*YAML_FILES, *TABLES):
         if (path / name).is_file():
-            _read_file(pack, name, (path / name).read_bytes())
+            with (path / name).open("rb") as stream:
+                _read_stream(pack, name, stream, max_rows)
     return pack
 
 
-def from_zip(data: bytes, name: str = "upload") -> RawPack:
-    """A .zip of the pack's folder (the files at its top or inside one folder)."""
-    pack = RawPack(name=name)
+def _open_archive(pack: RawPack, data: bytes, name: str, what_vi: str, what_en: str) -> zipfile.ZipFile | None:
+    """The archive, or None with a problem: not an archive, or entries adding up past the limit (a
+    zip bomb declares its size honestly; one that lies is caught while reading, below)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        pack.problem(name, None, None, "invalid_archive", "Tệp nén không hợp lệ.", "Not a valid .zip archive.")
-        return pack
-    if sum(info.file_size for info in archive.infolist()) > MAX_ARCHIVE_BYTES:
-        pack.problem(name, None, None, "archive_too_large", "Tệp nén quá lớn.", "The archive is too large.")
+        declared = sum(info.file_size for info in archive.infolist())
+    except ARCHIVE_ERRORS:
+        pack.refuse(name, None, "invalid_archive", f"{what_vi} không hợp lệ.", f"Not a valid {what_en}.")
+        return None
+    if declared > MAX_ARCHIVE_BYTES:
+        pack.refuse(
+            name,
+            None,
+            "archive_too_large",
+            f"Tệp nén quá lớn: các tệp bên trong cộng lại quá {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB khi giải nén.",
+            f"The archive is too large: its files add up to more than {MAX_ARCHIVE_BYTES // (1024 * 1024)} MB "
+            "uncompressed.",
+        )
+        return None
+    return archive
+
+
+def _damaged(pack: RawPack, name: str, member: str) -> None:
+    """Located at the entry that failed (the file of the pack it holds), naming it as it is in the archive."""
+    pack.refuse(
+        PurePosixPath(member).name or name,
+        None,
+        "damaged_archive",
+        f"Tệp nén bị hỏng hoặc khai sai kích thước ở tệp {member}; hãy nén lại thư mục gói.",
+        f"The archive is damaged or misstates the size of {member}; zip the pack's folder again.",
+    )
+
+
+def from_zip(data: bytes, name: str = "upload", max_rows: int = DEFAULT_MAX_ROWS) -> RawPack:
+    """A .zip of the pack's folder (the files at its top or inside one folder)."""
+    pack = RawPack(name=name)
+    archive = _open_archive(pack, data, name, "Tệp nén", ".zip archive")
+    if archive is None:
         return pack
     for info in archive.infolist():
         base = PurePosixPath(info.filename).name
         if not info.is_dir() and (base in YAML_FILES or base in TABLES):
-            _read_file(pack, base, archive.read(info))
+            try:
+                with archive.open(info) as stream:
+                    _read_stream(pack, base, stream, max_rows)
+            except ARCHIVE_ERRORS:
+                pack.tables.pop(base, None)
+                pack.documents.pop(base, None)
+                _damaged(pack, name, info.filename)
+                return pack
+            if pack.unreadable:
+                return pack
     if "tenant.yaml" not in pack.documents and not any(p.file == "tenant.yaml" for p in pack.problems):
         pack.problem("tenant.yaml", None, None, "missing_file", "Thiếu tệp tenant.yaml.", "tenant.yaml is missing.")
     return pack
 
 
-def from_workbook(data: bytes, name: str = "upload.xlsx") -> RawPack:
+def from_workbook(data: bytes, name: str = "upload.xlsx", max_rows: int = DEFAULT_MAX_ROWS) -> RawPack:
     """The tables as sheets named like the CSV files without .csv (units, positions, officials …).
     A workbook carries tables only; the YAML parts come from a folder or an archive."""
     from openpyxl import load_workbook
 
     pack = RawPack(name=name)
+    # A workbook is a zip too: the same checks before openpyxl unpacks anything.
+    if _open_archive(pack, data, name, "Tệp Excel", ".xlsx workbook") is None:
+        return pack
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        pack.problem(name, None, None, "invalid_workbook", "Tệp Excel không hợp lệ.", "Not a valid .xlsx workbook.")
+        pack.refuse(name, None, "invalid_workbook", "Tệp Excel không hợp lệ.", "Not a valid .xlsx workbook.")
         return pack
     for sheet in workbook.worksheets:
         file = f"{sheet.title.strip()}.csv"
@@ -228,17 +340,31 @@ def from_workbook(data: bytes, name: str = "upload.xlsx") -> RawPack:
                 name, None, None, "unknown_sheet", f"Trang tính lạ '{sheet.title}'.", f"Unknown sheet '{sheet.title}'."
             )
             continue
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-        if not _check_header(pack, file, header):
-            continue
-        table = []
-        for number, cells in enumerate(rows, start=2):
-            values = {h: _cell(c) for h, c in zip(header, cells, strict=False) if h}
-            if any(values.values()):
-                table.append(Row(file, number, values))
-        pack.tables[file] = table
+        try:
+            _read_sheet(pack, file, sheet, max_rows)
+        except ARCHIVE_ERRORS:
+            pack.tables.pop(file, None)
+            _damaged(pack, name, file)
+        if pack.unreadable:
+            break
+    workbook.close()
     return pack
+
+
+def _read_sheet(pack: RawPack, file: str, sheet, max_rows: int) -> None:
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    if not _check_header(pack, file, header):
+        return
+    table = []
+    for number, cells in enumerate(rows, start=2):
+        values = {h: _cell(c) for h, c in zip(header, cells, strict=False) if h}
+        if any(values.values()):
+            if len(table) >= max_rows:
+                pack.too_many_rows(file, number, max_rows)
+                break
+            table.append(Row(file, number, values))
+    pack.tables[file] = table
 
 
 def _cell(value) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from kpi_platform.db import db
 from kpi_platform.errors import Invalid, NotFound
 from kpi_platform.jobs import service as jobs
+from kpi_platform.jobs.schemas import with_job
 from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
 from kpi_platform.pagination import page_of
@@ -56,11 +57,6 @@ RESULT_COLUMNS = [
     ("demoted_by_quota", "Hạ do vượt tỷ lệ"),
     ("disqualified", "Không được xếp loại cao (kỷ luật)"),
 ]
-
-
-def _with_job(row, schema, job) -> dict:
-    """A row as its schema shows it, with the background job that carries on its work."""
-    return {name: getattr(row, name) for name in schema().fields if name != "job"} | {"job": job}
 
 
 def visible_official(official_id):
@@ -151,7 +147,7 @@ class ClosePeriod(MethodView):
         period, job = tasks.close_month(date(year, month, 1), by=current_principal())
         db.session.commit()
         jobs.dispatch(job)
-        return _with_job(worklog.get_period(period.month), s.ClosedPeriodSchema, jobs.get(job.id))
+        return with_job(worklog.get_period(period.month), s.ClosedPeriodSchema, jobs.get(job.id))
 
 
 # ---------------------------------------------------------------- runs and results
@@ -175,7 +171,7 @@ class Runs(MethodView):
         run, job = tasks.schedule_run(data["kind"], data["start"], reason="manual", by=current_principal())
         db.session.commit()
         jobs.dispatch(job)
-        return _with_job(runs.get_run(run.id), s.RunSchema, jobs.get(job.id))
+        return with_job(runs.get_run(run.id), s.RunSchema, jobs.get(job.id))
 
 
 @blp.route("/scoring/runs/<uuid:run_id>")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kpi_platform.db import db
@@ -21,7 +21,6 @@ from kpi_platform.web.common import WATCHERS, message_of, today
 
 ADMIN = Role.provincial_admin
 RECENT_JOBS = 20
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the app's request limit (MAX_CONTENT_LENGTH)
 RUNNING = (JobStatus.queued, JobStatus.running)
 
 
@@ -46,10 +45,13 @@ def imports():
 @page(ADMIN)
 def upload_pack():
     upload = request.files.get("file")
-    data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+    limit = current_app.config["SETTINGS"].upload_max_bytes  # KPI_UPLOAD_MAX_BYTES
+    data = upload.read(limit + 1) if upload else b""
     name = (upload.filename or "") if upload else ""
     if not data or not name.lower().endswith((".zip", ".xlsx")):
         return _imports_page(error=_("Hãy chọn tệp .zip (cả thư mục gói) hoặc .xlsx (mỗi bảng một trang)."), status=422)
+    if len(data) > limit:
+        return _imports_page(error=_("Dữ liệu gửi lên quá lớn."), status=413)
     try:
         job, background = service.start_import(
             source_name=name,

@@ -59,7 +59,8 @@ def favicon():
 @public
 def index():
     settings = current_app.config["SETTINGS"]
-    tenants = db.session.scalars(tenancy.list_tenants()).all()
+    # The list of provinces is for the demo and test sites; in production each province has its own address.
+    tenants = db.session.scalars(tenancy.list_tenants()).all() if settings.tenant_list else []
     demo_tokens = None
     if settings.is_demo:
         path = settings.instance_path / "demo-tokens.txt"
@@ -99,7 +100,10 @@ def _error_page(status: int, code: str, message_vi: str | None = None, message_e
 def page_domain_error(error: DomainError):
     if isinstance(error, LoginRequired) and "tenant" in g:
         return redirect(url_for("signin.login", tenant=g.tenant.slug, next=request.full_path.rstrip("?")))
-    return _error_page(error.status, error.code, error.message_vi, error.message_en)
+    if error.status == 503:
+        g.pop("principal", None)  # an outage page must not read the database for the header's links
+    page, status = _error_page(error.status, error.code, error.message_vi, error.message_en)
+    return page, status, error.headers
 
 
 def page_http_error(error: HTTPException):
@@ -114,15 +118,9 @@ def page_http_error(error: HTTPException):
     return _error_page(status, STATUS_CODES.get(status, "internal_error" if status >= 500 else "bad_request"))
 
 
-PAGE_HEADERS = {
-    # Styles are inline in base.html; no script runs on these pages yet. No form-action: the logout
-    # form's redirect goes on to the province's provider, which browsers would check against it.
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
-    "base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+# The security headers (CSP, frame protection, referrer policy) of every response are set in
+# kpi_platform.security; pages are not cached either.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def page_headers(response):

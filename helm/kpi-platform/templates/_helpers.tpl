@@ -99,6 +99,13 @@ env:
     {{- include "kpi.secretRef" (list . "KPI_SECRET_KEY") | nindent 4 }}
   - name: KPI_ENCRYPTION_KEYS
     {{- include "kpi.secretRef" (list . "KPI_ENCRYPTION_KEYS") | nindent 4 }}
+  {{- /* /metrics answers only with this token; without the key in the Secret it answers 404. */}}
+  - name: KPI_METRICS_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "kpi.secretName" . }}
+        key: KPI_METRICS_TOKEN
+        optional: true
   - name: KPI_DB_APP_PASSWORD
     {{- include "kpi.secretRef" (list . "KPI_DB_APP_PASSWORD") | nindent 4 }}
   - name: KPI_DB_CROSS_TENANT_PASSWORD
