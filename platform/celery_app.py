@@ -79,11 +79,13 @@ def celery_init_app(app: Flask) -> Celery:
                 "task": "identity.purge_expired_tokens_all_tenants",
                 "schedule": crontab(hour=2, minute=30),
             },
+            "benchmarking-refresh": {"task": "benchmarking.refresh_all", "schedule": crontab(hour=3, minute=15)},
         },
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Task modules register their tasks on import.
+    from kpi_platform.benchmarking import tasks as _benchmarking_tasks  # noqa: F401
     from kpi_platform.identity import tasks as _identity_tasks  # noqa: F401
     from kpi_platform.onboarding import tasks as _onboarding_tasks  # noqa: F401
     from kpi_platform.scoring import tasks as _scoring_tasks  # noqa: F401

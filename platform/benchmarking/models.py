@@ -148,7 +148,8 @@ class Refresh(Base):
     reason: Mapped[str] = mapped_column(String(40))  # nightly, month_scored, manual
     scope: Mapped[dict] = mapped_column(JsonType, default=dict)  # tenants (ids) and months, or empty: all
     status: Mapped[str] = mapped_column(String(20))  # queued, running, done, failed
-    progress: Mapped[dict] = mapped_column(JsonType, default=dict)  # done, total
+    total: Mapped[int] = mapped_column(Integer, default=0)  # tenant-months to look at
+    done: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[dict] = mapped_column(JsonType, default=dict)  # refreshed, unchanged, removed
     requested_by: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ from datetime import date
 from kpi_platform.celery_app import tenant_task
 from kpi_platform.db import db
 from kpi_platform.scoring import runs
+from kpi_platform.scoring.tasks import after_month_scored
 from kpi_platform.worklog import service
 
 
@@ -28,4 +29,6 @@ def lock_and_score_month(tenant_id: str, month: str, by_id: str | None = None) -
         db.session.commit()
         runs.compute(run, progress=True)
         db.session.commit()
+        if kind == "month":
+            after_month_scored(tenant_id, start)
     return locked
