@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from kpi_platform.benchmarking import mapping, readmodel
 from kpi_platform.benchmarking.models import Preference
@@ -206,7 +206,7 @@ def _insert_month(month, people, item_id, version_id, profile: Profile, rng: ran
                     "item_id": item_id,
                     "item_version_id": version_id,
                     "quantity": hours,
-                    "state": EntryState.returned if returned else EntryState.approved,
+                    "state": str(EntryState.returned if returned else EntryState.approved),
                     "quality": None if returned else rng.choice(("good", "good", "excellent")),
                     "return_reason": "Chưa đủ hồ sơ kèm theo" if returned else None,
                     "submitted_at": submitted,
@@ -218,8 +218,8 @@ def _insert_month(month, people, item_id, version_id, profile: Profile, rng: ran
                     "updated_at": submitted,
                 }
             )
-    for index in range(0, len(rows), 5000):
-        db.session.execute(insert(WorkEntry), rows[index : index + 5000])
+    if rows:  # Core executemany, not the ORM's bulk path (twice as fast)
+        db.session.execute(WorkEntry.__table__.insert(), rows)
 
 
 DEMO_PROVINCES = [  # slug, names, officials, profile, named to peers

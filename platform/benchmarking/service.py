@@ -556,3 +556,32 @@ def taxonomy_version(number: int | None = None) -> dict:
             for d, terms in mapping.terms(number).items()
         },
     }
+
+
+def provinces_status() -> list[dict]:
+    """Each province's months in the read model, and its latest month's counts (no person figures)."""
+    with cross_tenant_session("benchmarking.read", details={"view": "provinces"}) as door:
+        tenants = {t.id: t for t in door.scalars(select(Tenant))}
+        by_tenant = defaultdict(list)
+        for snapshot in door.scalars(select(Snapshot).order_by(Snapshot.month)):
+            by_tenant[snapshot.tenant_id].append(snapshot)
+    out = []
+    for tenant_id, snapshots in sorted(by_tenant.items(), key=lambda kv: tenants[kv[0]].slug):
+        latest = snapshots[-1]
+        out.append(
+            {
+                "province": _province(tenants[tenant_id]),
+                "months": [s.month for s in snapshots],
+                "latest": {
+                    "month": latest.month.isoformat(),
+                    "method": latest.method,
+                    "taxonomy_version": latest.taxonomy_version,
+                    "min_group_size": latest.min_group_size,
+                    "cells_published": latest.cells_published,
+                    "cells_suppressed": latest.cells_suppressed,
+                    "withheld": latest.withheld,
+                    "unmapped": latest.unmapped,
+                },
+            }
+        )
+    return out
