@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import itertools
-import uuid
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
 import pytest
+from benchmarking_world import MARKER, MONTHS, K, World
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
@@ -28,71 +27,15 @@ from kpi_platform.benchmarking import demo_data, suppression
 from kpi_platform.benchmarking.models import ALL
 from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db
-from kpi_platform.identity import service as identity
 from kpi_platform.org.models import Assignment, JobPosition, Official, OrgUnit
 from kpi_platform.scoring.models import PeriodResult
 
-MARKER = "BMKX7Q"
-MONTHS = [date(2025, 3, 1), date(2025, 4, 1)]
-K = 10
 API = "/api/v1/benchmarking"
 
 
-@dataclass
-class Province:
-    tenant: object
-    admin_headers: dict
-
-
-@dataclass
-class World:
-    provinces: dict  # key -> Province
-    analyst_headers: dict
-    analyst_id: object
-    operator_headers: dict
-
-    def slug(self, key: str) -> str:
-        return self.provinces[key].tenant.slug
-
-
-def _token(tenant_id, email: str | None = None, roles=None, name="x") -> tuple[dict, object]:
-    with tenant_scope(tenant_id):
-        principal = (identity.find_principal_by_email(email) if email else None) or identity.create_principal(
-            email=f"{uuid.uuid4().hex[:8]}@example.vn", display_name=name, roles=roles
-        )
-        _, raw = identity.issue_token(principal, name="test", days=30, max_days=365)
-        db.session.commit()
-    return {"Authorization": f"Bearer {raw}"}, principal.id
-
-
-@pytest.fixture(scope="module")
-def world(app) -> World:
-    tag = uuid.uuid4().hex[:6]
-    profiles = {
-        "usual": (110, demo_data.Profile(), True),
-        "hours": (64, demo_data.Profile(hours=9.2, spread=0.9), False),
-        "slow": (60, demo_data.Profile(coverage=0.7, review_days=6), False),
-        "high": (66, demo_data.Profile(hours=7.4, spread=1.2), False),
-    }
-    provinces = {}
-    for number, (key, (size, profile, named)) in enumerate(profiles.items(), start=1):
-        tenant = demo_data.build_province(
-            f"bm{tag}-{key}",
-            f"Tỉnh {key.title()} {tag}",
-            f"{key.title()} Province",
-            officials=size,
-            months=MONTHS,
-            profile=profile,
-            seed=number,
-            marker=MARKER,
-            min_size=K,
-            named_to_peers=named,
-        )
-        headers, _ = _token(tenant.id, email=f"admin@{tenant.slug}.demo")
-        provinces[key] = Province(tenant=tenant, admin_headers=headers)
-    analyst, analyst_id = _token(SYSTEM_TENANT_ID, roles=["central_analyst"], name="Phân tích")
-    operator, _ = _token(SYSTEM_TENANT_ID, roles=["platform_operator"], name="Vận hành")
-    return World(provinces=provinces, analyst_headers=analyst, analyst_id=analyst_id, operator_headers=operator)
+@pytest.fixture
+def world(benchmark_world) -> World:
+    return benchmark_world
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine
 from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, browser_session, build_catalog, build_org
 
 from kpi_platform.audit.models import AuditEntry
+from kpi_platform.benchmarking import tasks as benchmarking_tasks
 from kpi_platform.context import tenant_scope
 from kpi_platform.db import db, set_orm_filter_enabled
 from kpi_platform.identity import service as identity
@@ -106,6 +107,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
         )
         db.session.add(b_product)
         db.session.commit()
+    b_refresh = benchmarking_tasks.start("manual", tenants=[tenant_b.id])  # a platform row, through the door
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
             sso.configure_provider(
@@ -136,6 +138,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "event_id": str(b_event.id),
             "run_id": str(b_run.id),
             "product_id": str(b_product.id),
+            "refresh_id": str(b_refresh.id),
             "year": "2025",
             "month": "3",
         },
@@ -161,6 +164,7 @@ PARAM_SOURCES = {
     "event_id",
     "run_id",
     "product_id",
+    "refresh_id",
     "year",
     "month",
 }

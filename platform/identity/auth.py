@@ -4,6 +4,7 @@
     @access()                                 # tenant endpoint, any principal of the tenant
     @access(Role.platform_operator, scope=PLATFORM)
     @page(Role.manager)                       # browser page: a signed-in session of the URL's tenant
+    @platform_page(Role.central_analyst)      # browser page of a global account (system tenant session)
     @tenant_entry                             # browser page of a tenant before sign-in (login, callback)
     @public                                   # no principal needed
 
@@ -28,6 +29,7 @@ from kpi_platform.tenancy import service as tenancy
 TENANT = "tenant"
 PLATFORM = "platform"
 PAGE = "page"
+PLATFORM_PAGE = "platform_page"
 TENANT_ENTRY = "tenant_entry"
 PUBLIC = "public"
 TOKEN_TOUCH_SECONDS = 60
@@ -61,6 +63,10 @@ def public(fn):
 
 def page(*roles):
     return access(*roles, scope=PAGE)
+
+
+def platform_page(*roles):
+    return access(*roles, scope=PLATFORM_PAGE)
 
 
 def tenant_entry(fn):
@@ -124,13 +130,16 @@ def authenticate_request():
     if policy.scope == PUBLIC:
         return None
 
-    tenant = tenancy.get_tenant(SYSTEM_TENANT_ID) if policy.scope == PLATFORM else _tenant_of_url()
+    if policy.scope in (PLATFORM, PLATFORM_PAGE):
+        tenant = tenancy.get_tenant(SYSTEM_TENANT_ID)
+    else:  # global accounts sign in at the system tenant's own sign-in pages
+        tenant = _tenant_of_url(include_system=policy.scope == TENANT_ENTRY)
     g.tenant = tenant
 
     if policy.scope == TENANT_ENTRY:
         g.kpi_tenant_token = set_tenant(tenant.id)
         return None
-    if policy.scope == PAGE:
+    if policy.scope in (PAGE, PLATFORM_PAGE):
         g.kpi_tenant_token = set_tenant(tenant.id)
         from kpi_platform.identity import browser  # the browser session lives beside the login pages
 
@@ -166,12 +175,12 @@ def authenticate_request():
     return None
 
 
-def _tenant_of_url():
+def _tenant_of_url(*, include_system: bool = False):
     slug = g.get("tenant_slug")
     host_slug = _tenant_from_host(current_app.config["SETTINGS"].base_domain)
     if slug is None or (host_slug is not None and host_slug != slug):
         raise NotFound()
-    return tenancy.require_tenant_by_slug(slug)
+    return tenancy.require_tenant_by_slug(slug, include_system=include_system)
 
 
 def _admit(principal, policy: AccessPolicy) -> None:

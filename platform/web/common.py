@@ -83,6 +83,8 @@ def nav_links() -> list[tuple[str, str]]:
         links.append(("web.rollout", _("Triển khai")))
     if principal.has_any_role({Role.provincial_admin}):
         links.append(("web.imports", _("Nhập gói dữ liệu")))
+    if principal.has_any_role({Role.provincial_admin, Role.steering_committee}):
+        links.append(("web.standing", _("Chúng ta đang ở đâu")))
     return links
 
 
