@@ -106,11 +106,8 @@ def _error_page(template: str, error: DomainError):
     return render_template(template, error=message_of(error), data=None, chart=None, **_context()), 422
 
 
-TIER_LABELS = ("Hoàn thành xuất sắc", "Hoàn thành tốt", "Hoàn thành", "Không hoàn thành")
-
-
 def _tier_labels() -> tuple:
-    return tuple(_(label) for label in TIER_LABELS)
+    return (_("Hoàn thành xuất sắc"), _("Hoàn thành tốt"), _("Hoàn thành"), _("Không hoàn thành"))
 
 
 def _province_name(province: dict | None) -> str:
