@@ -255,17 +255,7 @@ def _standing(query) -> dict:
     p = _period_or_latest(query)
     tenant = current_tenant()
     if p is None:
-        return {
-            "period": None,
-            "cell": cell,
-            "province": {"slug": tenant.slug, "name_vi": tenant.name_vi, "name_en": tenant.name_en},
-            "has_data": False,
-            "published": False,
-            "provinces": 0,
-            "indicators": {},
-            "tiers": {},
-            "comparison": {},
-        }
+        return service.no_standing(tenant, cell)
     return service.standing(tenant.id, p, cell)
 
 

@@ -504,6 +504,21 @@ def standing(tenant_id: uuid.UUID, p: Period, cell: dict[str, str]) -> dict:
     }
 
 
+def no_standing(tenant, cell: dict[str, str]) -> dict:
+    """What standing() answers while nothing at all is in the read model."""
+    return {
+        "period": None,
+        "cell": cell,
+        "province": _province(tenant),
+        "has_data": False,
+        "published": False,
+        "provinces": 0,
+        "indicators": {},
+        "tiers": {},
+        "comparison": {},
+    }
+
+
 # ---------------------------------------------------------------- the province's own settings
 
 

@@ -286,9 +286,7 @@ def export():
 def standing_export():
     try:
         p, cell = _period_and_cell()
-        if p is None:
-            raise Invalid("Chưa có tháng nào được tổng hợp.", "No month has been aggregated yet.", code="no_data")
-        data = service.standing(g.tenant.id, p, cell)
+        data = service.standing(g.tenant.id, p, cell) if p else service.no_standing(g.tenant, cell)
     except DomainError as error:
         return _error_page("benchmarking/standing.html", error)
-    return _xlsx(exports.standing_xlsx(data), f"vi-tri-cua-tinh-{p.label}")
+    return _xlsx(exports.standing_xlsx(data), f"vi-tri-cua-tinh-{p.label if p else 'trong'}")
