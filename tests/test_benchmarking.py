@@ -489,3 +489,62 @@ def test_scoring_a_month_refreshes_its_benchmark(world, client, owner):
     )
     assert r.status_code in (201, 202), r.json
     assert _published(owner, slow.tenant.id, date(2025, 5, 1))  # nobody logged in May, but all were scored
+
+
+# ---------------------------------------------------------------- the onboarding pack's mapping
+
+GOOD_MAPPING = """subject,code,dimension,term
+unit_kind,province,unit_kind,provincial_office
+unit_kind,agency,unit_kind,provincial_agency
+unit_kind,division,unit_kind,inherit
+unit_kind,commune,unit_kind,commune
+unit_kind,commune,sector,multi_sector
+unit,SYT,sector,health
+unit,X-AN,unit_kind,ward
+position_category,leadership,position_category,leadership
+position,CV,position_category,specialised
+item,C-SYT-001,sector,health
+"""
+
+
+def test_a_packs_mapping_is_checked_in_place_and_imports_once(tenant_a, tmp_path):
+    from packs import write_pack  # noqa: PLC0415
+
+    from kpi_platform.benchmarking import mapping  # noqa: PLC0415
+    from kpi_platform.onboarding import service as onboarding  # noqa: PLC0415
+
+    bad = GOOD_MAPPING + (
+        "unit,NO-SUCH,sector,health\n"  # line 12
+        "item,B-001,unit_kind,commune\n"  # line 13: an item maps to a sector only
+        "unit_kind,commune,unit_kind,village\n"  # line 14: not a term (and repeats line 5's key)
+        "planet,X,sector,health\n"  # line 15
+    )
+    with tenant_scope(tenant_a.id):
+        folder = write_pack(tmp_path / "bad", tenant_a.slug)
+        (folder / "benchmarking.csv").write_text(bad, encoding="utf-8")
+        outcome = onboarding.run(onboarding.read(folder), by=None, today=date(2025, 5, 15), tenant_slug=tenant_a.slug)
+        assert not outcome.ok
+        problems = {(p["line"], p["column"], p["code"]) for p in outcome.problems if p["file"] == "benchmarking.csv"}
+        assert problems == {
+            (12, "code", "unknown_reference"),
+            (13, "dimension", "wrong_dimension"),
+            (14, "term", "unknown_term"),
+            (14, "code", "duplicate"),
+            (15, "subject", "unknown_subject"),
+        }
+        assert mapping.mappings() == [], "nothing imported"
+
+        folder = write_pack(tmp_path / "good", tenant_a.slug)
+        (folder / "benchmarking.csv").write_text(GOOD_MAPPING, encoding="utf-8")
+        outcome = onboarding.run(onboarding.read(folder), by=None, today=date(2025, 5, 15), tenant_slug=tenant_a.slug)
+        assert outcome.ok, outcome.problems
+        assert outcome.report["benchmarking"]["create"] == 10
+        resolver = mapping.Resolver(date(2025, 5, 15))
+        by_code = {code: unit_id for unit_id, (code, _, _) in resolver.units.items()}
+        assert resolver.unit(by_code["SYT-NVY"]) == ("provincial_agency", "health"), "a division inherits"
+        assert resolver.unit(by_code["X-AN"]) == ("ward", "multi_sector")
+        assert resolver.unit(by_code["T"]) == ("provincial_office", "unmapped"), "no sector is guessed"
+        assert resolver.position("TP", "leadership") == "leadership"
+        assert resolver.position("CV", "professional") == "specialised"
+        again = onboarding.run(onboarding.read(folder), by=None, today=date(2025, 5, 15), tenant_slug=tenant_a.slug)
+        assert again.ok and again.report["benchmarking"] == {"unchanged": 10, "examples": {}}

@@ -1,5 +1,5 @@
 """Provinces with scored months for benchmarking: the demo's (a central analyst and four provinces
-of about a hundred officials, four months each) and the tests'.
+of about a hundred officials, three months each) and the tests'.
 
 A province is built through the services (units, positions, officials, catalog, mappings, scoring
 runs, the read model's refresh); only its work entries are inserted in bulk, as an e-document
@@ -230,7 +230,7 @@ DEMO_PROVINCES = [  # slug, names, officials, profile, named to peers
 ]
 
 
-def demo_months(today: date, count: int = 4) -> list[date]:
+def demo_months(today: date, count: int = 3) -> list[date]:
     """The `count` months before the current one."""
     month, out = today.replace(day=1), []
     for _ in range(count):
