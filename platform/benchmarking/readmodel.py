@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, func, insert, literal, or_, select, union_all
 
 from kpi_platform.benchmarking import mapping, suppression
 from kpi_platform.benchmarking.models import Cell, Mapping, Snapshot
@@ -117,12 +117,12 @@ def _entries(start: date, end: date) -> dict:
 
 def _positions(start: date, end: date) -> dict:
     """official -> (position code, tenant category) of the latest primary post in the month."""
-    out = {}
-    for official_id, code, category in db.session.execute(
-        select(Assignment.official_id, JobPosition.code, JobPosition.category)
-        .join(
-            JobPosition, and_(JobPosition.tenant_id == Assignment.tenant_id, JobPosition.id == Assignment.position_id)
-        )
+    positions = {pid: (code, str(category)) for pid, code, category in db.session.execute(
+        select(JobPosition.id, JobPosition.code, JobPosition.category)
+    )}  # fmt: skip
+    latest = {}
+    for official_id, position_id in db.session.execute(
+        select(Assignment.official_id, Assignment.position_id)
         .where(
             Assignment.is_primary,
             Assignment.valid_from < end,
@@ -130,8 +130,8 @@ def _positions(start: date, end: date) -> dict:
         )
         .order_by(Assignment.official_id, Assignment.valid_from)
     ):
-        out[official_id] = (code, str(category))
-    return out
+        latest[official_id] = position_id
+    return {official: positions[position] for official, position in latest.items()}
 
 
 def _unmapped_items(resolver: mapping.Resolver, start: date, end: date) -> dict:
@@ -194,10 +194,10 @@ def compute(month: date, *, min_size: int) -> Computed | None:
             PeriodResult.official_id,
             PeriodResult.unit_id,
             PeriodResult.agency_id,
-            PeriodResult.working_days,
-            PeriodResult.credited_hours,
-            PeriodResult.task,
-            PeriodResult.total,
+            cast(PeriodResult.working_days, Float),
+            cast(PeriodResult.credited_hours, Float),
+            cast(PeriodResult.task, Float),
+            cast(PeriodResult.total, Float),
             PeriodResult.tier,
             PeriodResult.tier_before_quota,
             PeriodResult.demoted_by_quota,
