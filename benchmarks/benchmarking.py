@@ -154,13 +154,15 @@ def load_province(superuser_url: str, tenant, officials: int, seed: int) -> int:
                     (tid, official_id, f"S{n:06d}", name, fold(name), sort_key(name), kind, "active", now, now)
                 )
         with cur.copy(
-            "COPY assignments (tenant_id, id, official_id, unit_id, position_id, is_primary, share, valid_from) FROM STDIN"
+            "COPY assignments (tenant_id, id, official_id, unit_id, position_id, is_primary, share, valid_from) "
+            "FROM STDIN"
         ) as copy:
             for official_id, unit, position in people:
                 copy.write_row((tid, uuid.uuid4(), official_id, unit_ids[unit], position_ids[position], True, 1, START))
         with cur.copy(
-            "COPY work_entries (tenant_id, id, official_id, work_date, item_id, item_version_id, quantity, state, quality, "
-            "submitted_at, reviewed_at, late_working_days, auto_approved, source, created_at, updated_at) FROM STDIN"
+            "COPY work_entries (tenant_id, id, official_id, work_date, item_id, item_version_id, quantity, state, "
+            "quality, submitted_at, reviewed_at, late_working_days, auto_approved, source, created_at, updated_at) "
+            "FROM STDIN"
         ) as copy:
             for official_id, _, _ in people:
                 level = rng.gauss(6.2, 1.2)
@@ -201,8 +203,9 @@ def main(argv=None) -> int:
         tenants, loaded = [], 0
         started = time.perf_counter()
         for number in range(1, args.provinces + 1):
-            tenant = tenancy.create_tenant(slug=f"tinh-{number:02d}", name_vi=f"Tỉnh {number:02d}", name_en=f"P{number}",
-                                           status="active")  # fmt: skip
+            tenant = tenancy.create_tenant(
+                slug=f"tinh-{number:02d}", name_vi=f"Tỉnh {number:02d}", name_en=f"P{number}", status="active"
+            )
             loaded += load_province(bench.scratch.superuser, tenant, args.officials, number)
             tenants.append(tenant)
         bench.analyze()

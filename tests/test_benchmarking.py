@@ -548,3 +548,12 @@ def test_a_packs_mapping_is_checked_in_place_and_imports_once(tenant_a, tmp_path
         assert resolver.position("CV", "professional") == "specialised"
         again = onboarding.run(onboarding.read(folder), by=None, today=date(2025, 5, 15), tenant_slug=tenant_a.slug)
         assert again.ok and again.report["benchmarking"] == {"unchanged": 10, "examples": {}}
+
+
+def test_global_accounts_sign_in_at_the_platforms_own_sign_in_page(client):
+    r = client.get("/benchmarking/?month=2025-03")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/t/platform/login?next=/benchmarking/")
+    login = client.get(r.headers["Location"])
+    assert login.status_code == 200
+    assert client.get("/t/platform/").status_code == 404, "the system tenant has no province pages"
+    assert client.get("/api/v1/t/platform/me").status_code == 404
