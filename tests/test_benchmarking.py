@@ -557,3 +557,34 @@ def test_global_accounts_sign_in_at_the_platforms_own_sign_in_page(client):
     assert login.status_code == 200
     assert client.get("/t/platform/").status_code == 404, "the system tenant has no province pages"
     assert client.get("/api/v1/t/platform/me").status_code == 404
+
+
+def test_the_overview_costs_the_same_statements_whatever_the_number_of_provinces(world, client):
+    """Auth (5), the taxonomy (2), and through the door: its tenant setting, cells, snapshots,
+    tenants, preferences and the audit entry (6); here also the test transaction's savepoint (2).
+    No statement per province or per cell."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    seen = []
+
+    def count(*args):
+        seen.append(1)
+
+    engines = {db.engine, db.cross_tenant_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    client.get(f"{API}/overview?month=2025-04", headers=world.analyst_headers)  # the token's use is noted once
+    try:
+        counts = []
+        for query in (
+            "month=2025-03",
+            "month=2025-03&province=" + world.slug("usual"),
+            "quarter=2025-Q2&sector=health",
+        ):
+            seen.clear()
+            assert client.get(f"{API}/overview?{query}", headers=world.analyst_headers).status_code == 200
+            counts.append(len(seen))
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    assert counts == [15, 15, 15], counts
