@@ -21,7 +21,6 @@ from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, func, ins
 
 from kpi_platform.benchmarking import mapping, suppression
 from kpi_platform.benchmarking.models import Cell, Mapping, Snapshot
-from kpi_platform.catalog.models import CatalogItem, CatalogItemVersion
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, utcnow
 from kpi_platform.org.models import Assignment, JobPosition, Official
@@ -92,27 +91,35 @@ def _ordinals(first: date, last: date):
 
 
 def _entries(start: date, end: date) -> dict:
-    """official -> (days logged, entries reviewed, returned, latency entries, latency sum)."""
-    submitted = _ordinals(start - timedelta(days=7), end + timedelta(days=92))
-    decided = submitted.alias("decided")
+    """official -> (days logged, entries reviewed, returned, latency entries, latency sum): the
+    counts in one pass over the month's entries, the latency in another over the reviewed ones,
+    joined to the working-day numbers of their submission and decision days."""
+    month = (WorkEntry.work_date >= start, WorkEntry.work_date < end)
     reviewed = and_(WorkEntry.state.in_(REVIEWED), WorkEntry.reviewed_at.is_not(None), ~WorkEntry.auto_approved)
-    timed = and_(reviewed, submitted.c.n.is_not(None), decided.c.n.is_not(None))
-    rows = db.session.execute(
+    counts = db.session.execute(
         select(
             WorkEntry.official_id,
             func.count(func.distinct(case((WorkEntry.state != EntryState.draft, WorkEntry.work_date)))),
             func.sum(case((reviewed, 1), else_=0)),
             func.sum(case((WorkEntry.state == EntryState.returned, 1), else_=0)),
-            func.sum(case((timed, 1), else_=0)),
-            func.sum(case((timed, decided.c.n - submitted.c.n), else_=0)),
         )
-        .select_from(WorkEntry)
-        .outerjoin(submitted, submitted.c.day == func.date(WorkEntry.submitted_at))
-        .outerjoin(decided, decided.c.day == func.date(WorkEntry.reviewed_at))
-        .where(WorkEntry.work_date >= start, WorkEntry.work_date < end)
+        .where(*month)
         .group_by(WorkEntry.official_id)
     )
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in rows}
+    out = {official: [int(logged or 0), int(n or 0), int(back or 0), 0, 0] for official, logged, n, back in counts}
+    submitted = _ordinals(start - timedelta(days=7), end + timedelta(days=92))
+    decided = submitted.alias("decided")
+    latency = db.session.execute(
+        select(WorkEntry.official_id, func.count(), func.sum(decided.c.n - submitted.c.n))
+        .select_from(WorkEntry)
+        .join(submitted, submitted.c.day == func.date(WorkEntry.submitted_at))
+        .join(decided, decided.c.day == func.date(WorkEntry.reviewed_at))
+        .where(*month, reviewed)
+        .group_by(WorkEntry.official_id)
+    )
+    for official, n, days in latency:
+        out[official][3:] = [int(n), int(days or 0)]
+    return {official: tuple(values) for official, values in out.items()}
 
 
 def _positions(start: date, end: date) -> dict:
@@ -134,27 +141,6 @@ def _positions(start: date, end: date) -> dict:
     return {official: positions[position] for official, position in latest.items()}
 
 
-def _unmapped_items(resolver: mapping.Resolver, start: date, end: date) -> dict:
-    """How many catalog items have no sector, and the share of the month's credited hours on them."""
-    w = CatalogItemVersion.norm_minutes * CatalogItemVersion.complexity_coefficient / 60
-    hours = db.session.execute(
-        select(CatalogItem.code, func.sum(w * WorkEntry.quantity))
-        .select_from(WorkEntry)
-        .join(CatalogItem, and_(CatalogItem.tenant_id == WorkEntry.tenant_id, CatalogItem.id == WorkEntry.item_id))
-        .join(
-            CatalogItemVersion,
-            and_(
-                CatalogItemVersion.tenant_id == WorkEntry.tenant_id, CatalogItemVersion.id == WorkEntry.item_version_id
-            ),
-        )
-        .where(WorkEntry.work_date >= start, WorkEntry.work_date < end, WorkEntry.state.in_(COUNTED))
-        .group_by(CatalogItem.code)
-    ).all()
-    total = sum((Decimal(str(h or 0)) for _, h in hours), Decimal(0))
-    unmapped = sum((Decimal(str(h or 0)) for c, h in hours if resolver.item_sector(c) == mapping.UNMAPPED), Decimal(0))
-    return {"hours_on_unmapped_items_share": float(round(unmapped / total, 3)) if total else None}
-
-
 def fingerprint(run, start: date, end: date, min_size: int, version: int) -> str:
     """What a month's read model depends on; the same fingerprint means nothing to recompute."""
     mappings = db.session.execute(select(func.count(), func.max(Mapping.updated_at))).one()
@@ -172,7 +158,7 @@ def _quartiles(values: list[float]) -> tuple:
     return (round(q1, 1), round(q2, 1), round(q3, 1))
 
 
-def compute(month: date, *, min_size: int) -> Computed | None:
+def compute(month: date, *, min_size: int, fingerprinted: str | None = None) -> Computed | None:
     """The tenant's month (tenant context set), or None when the month has no finished run."""
     run = runs.latest_run("month", month)
     if run is None:
@@ -207,42 +193,52 @@ def compute(month: date, *, min_size: int) -> Computed | None:
         .join(Official, and_(Official.tenant_id == PeriodResult.tenant_id, Official.id == PeriodResult.official_id))
         .where(PeriodResult.run_id == run.id)
     )
+    flag, fte = float(rules.flag_hours_per_day), 1 / float(capacity) if capacity else 0.0
+    share = float(COVERAGE_SHARE)
+    no_entries = (0, 0, 0, 0, 0)
     for official_id, unit_id, agency_id, days, credited, task, total, tier, before, demoted, method, kind in results:
-        unit_kind, sector = resolver.unit(unit_id)
         code, category = positions.get(official_id, (None, None))
-        key = (unit_kind, sector, resolver.position(code, category), resolver.staff_kind(kind))
-        logged, reviewed, returned, timed, latency = entries.get(official_id, (0, 0, 0, 0, 0))
-        days, credited = float(days or 0), float(credited or 0)
+        key = (*resolver.unit(unit_id), resolver.position(code, category), resolver.staff_kind(kind))
+        logged, reviewed, returned, timed, latency = entries.get(official_id, no_entries)
+        days, credited = days or 0.0, credited or 0.0
         score = unit_kpi.get(agency_id)
         rated = tier > 0
-        row = sums.setdefault(key, [0.0] * len(SUMS))
-        for name, value in (
-            ("headcount", 1),
-            ("rated", rated),
-            (f"tier_{tier}", 1) if rated else ("rated", 0),
-            ("tier_1_before_quota", before == 1),
-            ("tier_2_before_quota", before == 2),
-            ("demoted_by_quota", demoted),
-            ("total_sum", float(total) if rated else 0),
-            ("task_sum", float(task) if rated else 0),
-            ("method_decree" if method == "decree-335" else "method_hours", 1),
-            ("coverage_known", days > 0),
-            ("coverage_ok", days > 0 and logged >= float(COVERAGE_SHARE) * days),
-            ("entries_reviewed", reviewed),
-            ("entries_returned", returned),
-            ("latency_entries", timed),
-            ("latency_sum", latency),
-            ("working_days", days),
-            ("credited_hours", credited),
-            ("above_cap", days > 0 and credited / days > float(rules.flag_hours_per_day)),
-            ("needed_fte", credited / float(capacity) if capacity else 0),
-            ("kpi_officials", score is not None),
-            ("kpi_sum", float(score) if score is not None else 0),
-        ):
-            row[INDEX[name]] += float(value)
+        values = (  # in the order of SUMS
+            1,
+            rated,
+            tier == 1,
+            tier == 2,
+            tier == 3,
+            tier == 4,
+            before == 1,
+            before == 2,
+            demoted,
+            total if rated else 0.0,
+            task if rated else 0.0,
+            method != "decree-335",
+            method == "decree-335",
+            days > 0,
+            days > 0 and logged >= share * days,
+            reviewed,
+            returned,
+            timed,
+            latency,
+            days,
+            credited,
+            days > 0 and credited / days > flag,
+            credited * fte,
+            score is not None,
+            float(score) if score is not None else 0.0,
+        )
+        row = sums.get(key)
+        if row is None:
+            sums[key] = list(map(float, values))
+        else:
+            for i, value in enumerate(values):
+                row[i] += value
         if rated:
-            totals[key].append(float(total))
-            tasks[key].append(float(task))
+            totals[key].append(total)
+            tasks[key].append(task)
     cells = _cube(sums, totals, tasks)
     outcome = suppression.suppress({key: int(v[0][0]) for key, v in cells.items()}, min_size)
     published = [
@@ -256,7 +252,7 @@ def compute(month: date, *, min_size: int) -> Computed | None:
         run_id=run.id,
         method=run.method,
         quota_share=rules.quota_share,
-        fingerprint=fingerprint(run, start, end, min_size, version),
+        fingerprint=fingerprinted or fingerprint(run, start, end, min_size, version),
         cells=published,
         suppressed=len(outcome.suppressed),
         withheld=outcome.withheld,
@@ -264,7 +260,6 @@ def compute(month: date, *, min_size: int) -> Computed | None:
             "units": len(unmapped["units"]),
             "positions": len(unmapped["positions"]),
             "items": len(unmapped["items"]),
-            **_unmapped_items(resolver, start, end),
         },
     )
 
