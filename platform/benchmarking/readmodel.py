@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, or_, select, union_all
 
 from kpi_platform.benchmarking import mapping, suppression
 from kpi_platform.benchmarking.models import Cell, Mapping, Snapshot
@@ -85,7 +85,7 @@ def _ordinals(first: date, last: date):
     rows, n, day = [], 0, first
     while day <= last:
         n += day in working
-        rows.append(select(literal(day, Date).label("day"), literal(n, Integer).label("n")))
+        rows.append(select(literal(day).label("day"), literal(n).label("n")))
         day += timedelta(days=1)
     return union_all(*rows).cte("ordinals")
 
