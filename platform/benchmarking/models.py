@@ -21,6 +21,27 @@ ALL = "*"  # a dimension not broken down (the margin)
 UNMAPPED = "unmapped"  # the tenant has not mapped it: counted as such, never guessed
 INHERIT = "inherit"  # a unit kind mapped to "as the unit above" (divisions, offices)
 DIMENSIONS = ("unit_kind", "sector", "position_category", "staff_kind")
+# The counts of a cell (officials, or entries for the review figures): they add up over cells.
+COUNTS = (
+    "headcount",
+    "rated",
+    "tier_1",
+    "tier_2",
+    "tier_3",
+    "tier_4",
+    "tier_1_before_quota",
+    "tier_2_before_quota",
+    "demoted_by_quota",
+    "method_hours",
+    "method_decree",
+    "coverage_known",
+    "coverage_ok",
+    "entries_reviewed",
+    "entries_returned",
+    "latency_entries",
+    "above_cap",
+    "kpi_officials",
+)
 
 
 class TaxonomyVersion(Base):

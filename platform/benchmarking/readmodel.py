@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal, or_, select, union_all
 
 from kpi_platform.benchmarking import mapping, suppression
-from kpi_platform.benchmarking.models import Cell, Mapping, Snapshot
+from kpi_platform.benchmarking.models import COUNTS, Cell, Mapping, Snapshot
 from kpi_platform.context import require_tenant_id
 from kpi_platform.db import db, utcnow
 from kpi_platform.org.models import Assignment, JobPosition, Official
@@ -291,29 +291,7 @@ def _row(key: tuple, v: list, totals: list, tasks: list) -> dict:
         "sector": key[1],
         "position_category": key[2],
         "staff_kind": key[3],
-        **{
-            name: int(g[name])
-            for name in (
-                "headcount",
-                "rated",
-                "tier_1",
-                "tier_2",
-                "tier_3",
-                "tier_4",
-                "tier_1_before_quota",
-                "tier_2_before_quota",
-                "demoted_by_quota",
-                "method_hours",
-                "method_decree",
-                "coverage_known",
-                "coverage_ok",
-                "entries_reviewed",
-                "entries_returned",
-                "latency_entries",
-                "above_cap",
-                "kpi_officials",
-            )
-        },
+        **{name: int(g[name]) for name in COUNTS},
         "total_mean": _ratio(g["total_sum"], g["rated"]),
         "total_q1": total_q[0],
         "total_median": total_q[1],

@@ -21,6 +21,7 @@ from kpi_platform.audit import service as audit
 from kpi_platform.benchmarking import mapping
 from kpi_platform.benchmarking.models import (
     ALL,
+    COUNTS,
     DIMENSIONS,
     UNMAPPED,
     Cell,
@@ -78,26 +79,7 @@ OUTLIER_FLOORS = {
     "above_cap_share": 0.10,
     "total_mean": 8.0,
 }
-SUMMED = (
-    "headcount",
-    "rated",
-    "tier_1",
-    "tier_2",
-    "tier_3",
-    "tier_4",
-    "tier_1_before_quota",
-    "tier_2_before_quota",
-    "demoted_by_quota",
-    "method_hours",
-    "method_decree",
-    "coverage_known",
-    "coverage_ok",
-    "entries_reviewed",
-    "entries_returned",
-    "latency_entries",
-    "above_cap",
-    "kpi_officials",
-)
+SUMMED = COUNTS
 # weighted means: figure -> its weight
 WEIGHTED = {
     "total_mean": "rated",
