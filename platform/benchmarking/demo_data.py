@@ -1,5 +1,5 @@
 """Provinces with scored months for benchmarking: the demo's (a central analyst and four provinces
-of 80 to 100 officials, three months each) and the tests'.
+of 65 to 80 officials, three months each) and the tests'.
 
 A province is built through the services (units, positions, officials, catalog, mappings, scoring
 runs, the read model's refresh); only its work entries are inserted in bulk, as an e-document
@@ -223,10 +223,10 @@ def _insert_month(month, people, item_id, version_id, profile: Profile, rng: ran
 
 
 DEMO_PROVINCES = [  # slug, names, officials, profile, named to peers
-    ("lam-dong", "Tỉnh Lâm Đồng", "Lam Dong Province", 90, Profile(), True),
-    ("thanh-hoa", "Tỉnh Thanh Hóa", "Thanh Hoa Province", 100, Profile(hours=7.6, spread=1.2), False),
-    ("dak-lak", "Tỉnh Đắk Lắk", "Dak Lak Province", 80, Profile(hours=9.1, spread=1.0, returned=0.02), False),
-    ("quang-ngai", "Tỉnh Quảng Ngãi", "Quang Ngai Province", 80, Profile(coverage=0.7, review_days=6), False),
+    ("lam-dong", "Tỉnh Lâm Đồng", "Lam Dong Province", 75, Profile(), True),
+    ("thanh-hoa", "Tỉnh Thanh Hóa", "Thanh Hoa Province", 80, Profile(hours=7.6, spread=1.2), False),
+    ("dak-lak", "Tỉnh Đắk Lắk", "Dak Lak Province", 65, Profile(hours=9.1, spread=1.0, returned=0.02), False),
+    ("quang-ngai", "Tỉnh Quảng Ngãi", "Quang Ngai Province", 65, Profile(coverage=0.7, review_days=6), False),
 ]
 
 
