@@ -43,6 +43,8 @@ def _api_spec(app: Flask) -> None:
 
 def _register_blueprints(api: Api, app: Flask) -> None:
     from kpi_platform.audit.api import blp as audit_blp
+    from kpi_platform.benchmarking.api import blp as benchmarking_blp
+    from kpi_platform.benchmarking.api import platform_blp as benchmarking_platform_blp
     from kpi_platform.catalog.api import blp as catalog_blp
     from kpi_platform.health.api import blp as health_blp
     from kpi_platform.identity.api import platform_blp as identity_platform_blp
@@ -70,6 +72,8 @@ def _register_blueprints(api: Api, app: Flask) -> None:
         scoring_blp,
         jobs_blp,
         audit_blp,
+        benchmarking_blp,
+        benchmarking_platform_blp,
     ):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -119,11 +119,13 @@ def celery_init_app(app: Flask) -> Celery:
             },
             # Jobs whose hand-over to the broker failed (or that the broker lost) are handed over again.
             "sweep-background-jobs": {"task": "jobs.sweep_all_tenants", "schedule": 60.0},
+            "benchmarking-refresh": {"task": "benchmarking.refresh_all", "schedule": crontab(hour=3, minute=15)},
         },
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     # Task modules register their tasks on import.
+    from kpi_platform.benchmarking import tasks as _benchmarking_tasks  # noqa: F401
     from kpi_platform.identity import tasks as _identity_tasks  # noqa: F401
     from kpi_platform.jobs import tasks as _jobs_tasks  # noqa: F401
     from kpi_platform.onboarding import tasks as _onboarding_tasks  # noqa: F401

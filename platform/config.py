@@ -58,6 +58,8 @@ class Settings:
     # In production an issuer on a private network (10.x, 192.168.x …) is refused unless this is on;
     # loopback, link-local (cloud metadata) and other special addresses are refused in any case.
     sso_allow_private_issuers: bool = False
+    # Benchmarking: no cell of fewer officials is published (nor one that would give it away).
+    benchmark_min_group_size: int = 10
     # Test-only switch used to prove the isolation tests catch a missing ORM layer.
     tenant_orm_filter: bool = True
     # Absolute URLs (the webhook URL, SSO redirect and logout URLs) are built on this, never on the
@@ -140,6 +142,7 @@ class Settings:
             worker_metrics_port=int(e.get("KPI_WORKER_METRICS_PORT") or 0),
             log_format=(e.get("KPI_LOG_FORMAT") or ("json" if production else "text")).strip().lower(),
             **{name: e[variable] for name, variable in LIMIT_VARIABLES.items() if e.get(variable)},
+            benchmark_min_group_size=int(e.get("KPI_BENCHMARK_MIN_GROUP_SIZE") or 10),
         )
         for key, value in overrides.items():
             setattr(settings, key, value)
@@ -149,6 +152,8 @@ class Settings:
     def validate(self) -> None:
         if self.env not in ENVIRONMENTS:
             raise ConfigError(f"KPI_ENV must be one of {', '.join(ENVIRONMENTS)}; got {self.env!r}.")
+        if self.benchmark_min_group_size < 3:
+            raise ConfigError("KPI_BENCHMARK_MIN_GROUP_SIZE must be at least 3.")
         if not self.tenant_orm_filter and self.env != "test":
             raise ConfigError("The tenant ORM filter can only be switched off in KPI_ENV=test.")
         self._validate_formats()

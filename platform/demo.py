@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from kpi_platform.benchmarking import demo_data as benchmarking_demo
 from kpi_platform.catalog import job_descriptions
 from kpi_platform.catalog import service as catalog
 from kpi_platform.catalog.models import CatalogItem
@@ -389,6 +390,7 @@ def seed(token_file: Path) -> list[str]:
                 )
                 seed_rollout(find("admin@khanh-hoa.demo"))
                 seed_work(tenancy.local_today(tenant))
+    lines += [f"{slug:9} {email:32} {raw}" for slug, email, raw in benchmarking_demo.seed()]
     token_file.parent.mkdir(parents=True, exist_ok=True)
     header = "# Demo API tokens (send as 'Authorization: Bearer <token>'); regenerated at each start.\n"
     token_file.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")

@@ -1,6 +1,15 @@
 """Every model, imported once so Base.metadata is complete (Alembic, tests)."""
 
 from kpi_platform.audit.models import AuditEntry
+from kpi_platform.benchmarking.models import (
+    Cell,
+    Mapping,
+    Preference,
+    Refresh,
+    Snapshot,
+    TaxonomyTerm,
+    TaxonomyVersion,
+)
 from kpi_platform.catalog.models import (
     CatalogItem,
     CatalogItemVersion,
@@ -39,6 +48,7 @@ __all__ = [
     "CalendarDay",
     "CatalogItem",
     "CatalogItemVersion",
+    "Cell",
     "ClosedPeriod",
     "ComplexityLevel",
     "DisciplinaryRecord",
@@ -55,15 +65,21 @@ __all__ = [
     "KpiValue",
     "LeaderMark",
     "Leave",
+    "Mapping",
     "Official",
     "OrgUnit",
     "OrgUnitVersion",
     "PeriodResult",
     "PeriodRun",
+    "Preference",
     "Principal",
     "PrincipalRole",
+    "Refresh",
     "RolloutEvent",
     "SettingsVersion",
+    "Snapshot",
+    "TaxonomyTerm",
+    "TaxonomyVersion",
     "Tenant",
     "TenantScoped",
     "UnitHead",

@@ -5,6 +5,7 @@ identity.auth.authenticate_request, before the view.
     @access()                                 # tenant endpoint, any principal of the tenant
     @access(Role.platform_operator, scope=PLATFORM)
     @page(Role.manager)                       # browser page: a signed-in session of the URL's tenant
+    @platform_page(Role.central_analyst)      # browser page of a global account (system tenant session)
     @tenant_entry                             # browser page of a tenant before sign-in (login, callback)
     @public                                   # no principal needed
 
@@ -23,6 +24,7 @@ from kpi_platform.errors import DomainError
 TENANT = "tenant"
 PLATFORM = "platform"
 PAGE = "page"
+PLATFORM_PAGE = "platform_page"
 TENANT_ENTRY = "tenant_entry"
 PUBLIC = "public"
 # Endpoints Flask and flask-smorest add themselves; all are public and read-only.
@@ -55,6 +57,10 @@ def public(fn):
 
 def page(*roles):
     return access(*roles, scope=PAGE)
+
+
+def platform_page(*roles):
+    return access(*roles, scope=PLATFORM_PAGE)
 
 
 def tenant_entry(fn):

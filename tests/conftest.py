@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from benchmarking_world import benchmark_world  # noqa: F401 (a session fixture of the benchmarking tests)
 from flask.testing import FlaskClient
 from support import bound_transaction
 

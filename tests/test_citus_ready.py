@@ -25,6 +25,9 @@ DISTRIBUTE_SQL = Path(__file__).parents[1] / "scripts" / "citus" / "distribute.s
 # Tables without tenant_id, and what Citus makes of them.
 UNTENANTED = {
     "tenants": "reference",  # the registry: a copy on every node, referenced by every tenant table
+    "benchmark_taxonomy_versions": "reference",  # the national taxonomy, the same for every tenant
+    "benchmark_taxonomy_terms": "reference",
+    "benchmark_refreshes": "local",  # the platform's refresh runs, read through the door only
     "alembic_version": "local",  # Alembic's bookkeeping, on the coordinator only
 }
 

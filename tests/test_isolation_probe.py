@@ -23,7 +23,8 @@ from sqlalchemy import create_engine
 from support import ALL_TENANT_ROLES, MARKER_B, bound_transaction, browser_session, build_catalog, build_org
 
 from kpi_platform.audit.models import AuditEntry
-from kpi_platform.context import tenant_scope
+from kpi_platform.benchmarking import tasks as benchmarking_tasks
+from kpi_platform.context import SYSTEM_TENANT_ID, tenant_scope
 from kpi_platform.db import db, set_orm_filter_enabled
 from kpi_platform.identity import service as identity
 from kpi_platform.identity import sso
@@ -31,9 +32,19 @@ from kpi_platform.jobs import service as jobs
 from kpi_platform.models import tenant_tables
 from kpi_platform.onboarding import service as onboarding
 from kpi_platform.org import service as org
-from kpi_platform.policy import FRAMEWORK_ENDPOINTS, PAGE, PLATFORM, PUBLIC, TENANT, policy_for
+from kpi_platform.policy import (
+    FRAMEWORK_ENDPOINTS,
+    PAGE,
+    PLATFORM,
+    PLATFORM_PAGE,
+    PUBLIC,
+    TENANT,
+    TENANT_ENTRY,
+    policy_for,
+)
 from kpi_platform.scoring import runs
 from kpi_platform.scoring.models import AssignedProduct
+from kpi_platform.tenancy import service as tenancy
 from kpi_platform.worklog import edoc
 from kpi_platform.worklog import service as worklog
 
@@ -108,6 +119,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
         db.session.add(b_product)
         b_background = jobs.schedule("scoring.compute_run", label=f"scoring {MARKER_B}", run_id=str(b_run.id))
         db.session.commit()
+    b_refresh = benchmarking_tasks.start("manual", tenants=[tenant_b.id])  # a platform row, through the door
     for tenant, marker in ((tenant_a, ""), (tenant_b, MARKER_B)):
         with tenant_scope(tenant.id):
             sso.configure_provider(
@@ -139,6 +151,7 @@ def world(make_account, tenant_a, tenant_b) -> World:
             "event_id": str(b_event.id),
             "run_id": str(b_run.id),
             "product_id": str(b_product.id),
+            "refresh_id": str(b_refresh.id),
             "year": "2025",
             "month": "3",
         },
@@ -165,6 +178,7 @@ PARAM_SOURCES = {
     "event_id",
     "run_id",
     "product_id",
+    "refresh_id",
     "year",
     "month",
 }
@@ -321,6 +335,12 @@ def test_pages_keep_tenants_apart(world, app, client):
     leaks, pages = [], 0
     try:
         for rule, method, policy in routes(app):
+            if policy is not None and policy.scope == PLATFORM_PAGE:
+                # A province's session is no session of a global account: to the platform's sign-in.
+                r = client.open(fill(rule, world.a_slug, world.b_ids), method=method)
+                if not (r.status_code == 302 and r.headers["Location"].startswith("/t/platform/login")):
+                    leaks.append(f"{method} {rule.rule} (platform page) with A's session -> {r.status_code}")
+                continue
             if policy is None or policy.scope != PAGE:
                 continue
             pages += 1
@@ -347,7 +367,43 @@ def test_pages_keep_tenants_apart(world, app, client):
     assert leaks == [], "\n".join(leaks)
 
 
+def test_a_central_analyst_reaches_no_tenant_route(world, app, client, make_account):
+    """A global account sees aggregates only: a central analyst's token on every tenant route
+    (A's URL) is answered 404, and with the analyst's browser session every page of a province
+    sends to that province's sign-in."""
+    analyst = make_account(None, roles=["central_analyst"], name="Phân tích Trung ương")
+    leaks, probed = [], 0
+    for rule, method, policy in routes(app):
+        if policy.scope != TENANT:
+            continue
+        probed += 1
+        r = call(client, method, fill(rule, world.a_slug, world.b_ids), analyst.headers, body_for(method, rule, world))
+        if r.status_code != 404:
+            leaks.append(f"{method} {rule.rule} with a central analyst's token -> {r.status_code}")
+    browser_session(client, tenancy.get_tenant(SYSTEM_TENANT_ID), analyst.id)
+    for rule, method, policy in routes(app):
+        if policy.scope != PAGE or method != "GET":
+            continue
+        r = client.get(fill(rule, world.a_slug, world.b_ids))
+        if not (r.status_code == 302 and r.headers["Location"].startswith(f"/t/{world.a_slug}/login")) and (
+            r.status_code != 404
+        ):
+            leaks.append(f"GET {rule.rule} with a central analyst's session -> {r.status_code}")
+    assert probed > 100, probed
+    assert leaks == [], "\n".join(leaks)
+    assert client.get("/benchmarking/").status_code == 200, "the analyst's own pages do open"
+
+
 # ---------------------------------------------------------------- meta-tests
+
+
+def test_every_route_has_a_probe_case_for_its_scope(app):
+    """The probe knows what to expect of every kind of route; a new kind needs a case first."""
+    handled = {TENANT, PLATFORM, PUBLIC, PAGE, PLATFORM_PAGE, TENANT_ENTRY}
+    unknown = {
+        f"{method} {rule.rule}: {policy.scope}" for rule, method, policy in routes(app) if policy.scope not in handled
+    }
+    assert unknown == set()
 
 
 def test_every_route_declares_its_access(app):

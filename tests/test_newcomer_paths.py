@@ -336,3 +336,20 @@ def test_demo_opens_on_the_work_pages_with_work_to_review_on_sqlite(demo_server)
 def test_the_demo_has_a_month_to_show_on_any_day(demo_on_days, day):
     base, _, _ = demo_on_days[day]
     _check_the_demo_work_pages(base, date.fromisoformat(day))
+
+
+@pytest.mark.sqlite
+def test_demo_central_analyst_sees_the_overview_and_drills_into_a_cell_on_sqlite(demo_server):
+    base, tokens, _ = demo_server
+    analyst = tokens["analyst@platform.demo"]
+    status, body = _get(f"{base}/api/v1/benchmarking/overview", analyst)
+    assert status == 200, body
+    overview = json.loads(body)
+    published = [row for row in overview["provinces"] if row["published"]]
+    assert len(published) >= 3 and len(overview["period"]["months"]) == 1
+    assert any(row["outliers"] for row in published), "the demo's provinces differ enough to flag one"
+    status, body = _get(f"{base}/api/v1/benchmarking/cells?by=unit_kind&province=lam-dong", analyst)
+    assert status == 200 and {row["cell"]["unit_kind"] for row in json.loads(body)["rows"]} >= {"provincial_agency"}
+    assert _get(f"{base}/api/v1/t/lam-dong/benchmarking/standing", analyst)[0] == 404
+    status, body = _get(f"{base}/api/v1/t/lam-dong/benchmarking/standing", tokens["admin@lam-dong.demo"])
+    assert status == 200 and json.loads(body)["published"]

@@ -18,6 +18,7 @@ from kpi_platform.policy import (
     FRAMEWORK_ENDPOINTS,
     PAGE,
     PLATFORM,
+    PLATFORM_PAGE,
     PUBLIC,
     TENANT_ENTRY,
     AccessPolicy,
@@ -63,13 +64,16 @@ def authenticate_request():
     if policy.scope == PUBLIC:
         return None
 
-    tenant = tenancy.get_tenant(SYSTEM_TENANT_ID) if policy.scope == PLATFORM else _tenant_of_url()
+    if policy.scope in (PLATFORM, PLATFORM_PAGE):
+        tenant = tenancy.get_tenant(SYSTEM_TENANT_ID)
+    else:  # global accounts sign in at the system tenant's own sign-in pages
+        tenant = _tenant_of_url(include_system=policy.scope == TENANT_ENTRY)
     g.tenant = tenant
 
     if policy.scope == TENANT_ENTRY:
         g.kpi_tenant_token = set_tenant(tenant.id)
         return None
-    if policy.scope == PAGE:
+    if policy.scope in (PAGE, PLATFORM_PAGE):
         g.kpi_tenant_token = set_tenant(tenant.id)
         from kpi_platform.identity import browser  # the browser session lives beside the login pages
 
@@ -105,12 +109,12 @@ def authenticate_request():
     return None
 
 
-def _tenant_of_url():
+def _tenant_of_url(*, include_system: bool = False):
     slug = g.get("tenant_slug")
     host_slug = _tenant_from_host(current_app.config["SETTINGS"].base_domain)
     if slug is None or (host_slug is not None and host_slug != slug):
         raise NotFound()
-    return tenancy.require_tenant_by_slug(slug)
+    return tenancy.require_tenant_by_slug(slug, include_system=include_system)
 
 
 def _admit(principal, policy: AccessPolicy) -> None:

@@ -115,9 +115,11 @@ def _begin_session(tenant, principal: Principal, *, method: str, id_token: str |
 def _safe_next(tenant, target: str | None) -> str:
     """Only a path inside this tenant's pages; anything else goes to the tenant's home, which sends
     each person to their work page (reviewers to the queue, officials to their day …)."""
-    prefix = f"/t/{tenant.slug}/"
+    prefix = "/benchmarking/" if tenant.is_system else f"/t/{tenant.slug}/"  # global accounts' pages
     if target and target.startswith(prefix) and "//" not in target and "\\" not in target:
         return target
+    if tenant.is_system:
+        return url_for("web.benchmarking_overview")
     return url_for("web.tenant_home", tenant=tenant.slug)
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import insert, or_, select, update
 
 from kpi_platform.audit import service as audit
+from kpi_platform.benchmarking import service as benchmarking
 from kpi_platform.catalog import service as catalog
 from kpi_platform.catalog.models import (
     CatalogItem,
@@ -639,6 +640,15 @@ class _Import:
         if not self.dry_run:
             db.session.flush()
 
+    def benchmarking(self) -> None:
+        """The mapping to the national taxonomy: rows keyed by (subject, code, dimension)."""
+        if not self.pack.mappings:
+            return
+        actions = benchmarking.apply_mappings(self.pack.mappings, by=self.by, dry_run=self.dry_run)
+        for action, keys in actions.items():
+            for key in keys:
+                self.report.add("benchmarking", action, key)
+
     def rollout(self) -> None:
         plan = self.pack.rollout
         if not plan:
@@ -682,6 +692,7 @@ class _Import:
             ("catalog", self.catalog),
             ("job_descriptions", self.job_descriptions),
             ("accounts", self.accounts),
+            ("benchmarking", self.benchmarking),
             ("rollout", self.rollout),
         )
         for index, (phase, step) in enumerate(steps, start=1):

@@ -34,6 +34,7 @@ TABLES = {
     "concurrent_posts.csv": (("staff_code", "unit_code", "position_code", "valid_from"), ("share",)),
     "job_descriptions.csv": (("position_code", "item_code"), ("agency_code", "expected_monthly_volume")),
     "accounts.csv": (("email", "display_name", "roles"), ("staff_code",)),
+    "benchmarking.csv": (("subject", "code", "dimension"), ("term",)),
 }
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # what the entries of an archive may add up to, uncompressed
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # one YAML file (parsed whole, with line marks)

@@ -12,6 +12,7 @@ import marshmallow as ma
 from marshmallow import validate as v
 from sqlalchemy import select
 
+from kpi_platform.benchmarking import service as benchmarking
 from kpi_platform.catalog.models import CatalogItem, Group
 from kpi_platform.catalog.service import CODE_PATTERN, MAX_NORM_MINUTES
 from kpi_platform.db import db
@@ -85,6 +86,13 @@ class AccountRow(ma.Schema):
         unknown = [r for r in _pipe_list(value) if r not in {str(role) for role in TENANT_ROLES}]
         if unknown or not _pipe_list(value):
             raise ma.ValidationError(f"unknown roles: {', '.join(unknown) or '(none given)'}")
+
+
+class MappingRow(ma.Schema):
+    subject = ma.fields.String(required=True)
+    code = ma.fields.String(required=True, validate=v.Length(min=1, max=60))
+    dimension = ma.fields.String(required=True)
+    term = ma.fields.String(load_default=None, validate=v.Length(max=60))
 
 
 class ItemEntry(ma.Schema):
@@ -251,6 +259,7 @@ class Pack:
     posts: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     accounts: list[dict] = field(default_factory=list)
+    mappings: list[dict] = field(default_factory=list)  # to the national taxonomy (benchmarking)
     rollout: dict | None = None
     parts: set[str] = field(default_factory=set)
 
@@ -337,6 +346,7 @@ def validate(raw: RawPack, existing: Existing, *, only: set[str] | None = None) 
         "concurrent_posts",
         "job_descriptions",
         "accounts",
+        "benchmarking",
         "rollout",
     }
     pack.tenant = _load_document(raw, "tenant.yaml", TenantDocument())
@@ -581,6 +591,10 @@ def validate(raw: RawPack, existing: Existing, *, only: set[str] | None = None) 
                 f"No official '{row['staff_code']}'.",
             )
 
+    mappings = _load_rows(raw, "benchmarking.csv", MappingRow()) if "benchmarking" in wanted else []
+    _check_mappings(raw, mappings, kinds, unit_kind, position_codes, item_kind)
+    pack.mappings = mappings
+
     if rollout:
         named = [*((rollout.get("pilot") or {}).get("units") or [])]
         for extension in rollout.get("extensions") or []:
@@ -612,8 +626,30 @@ FILE_OF_PART = {
     "concurrent_posts": "concurrent_posts.csv",
     "job_descriptions": "job_descriptions.csv",
     "accounts": "accounts.csv",
+    "benchmarking": "benchmarking.csv",
     "rollout": "rollout.yaml",
 }
+
+
+def _check_mappings(raw, rows, kinds, unit_kind, position_codes, item_kind) -> None:
+    """Each row names a thing of the tenant or of the pack, a dimension it can map along and a term
+    of the national taxonomy's current version."""
+    if not rows:
+        return
+    taxonomy = benchmarking.taxonomy_terms()
+    known = benchmarking.Known(
+        codes={
+            "unit_kind": set(kinds),
+            "unit": set(unit_kind),
+            "position_category": {c.value for c in PositionCategory},
+            "position": set(position_codes),
+            "item": set(item_kind),
+        }
+    )
+    _duplicates(raw, rows, lambda r: (r["subject"], r["code"], r["dimension"]), "code")
+    for row in rows:
+        for column, code, vi, en in benchmarking.check_mapping_row(row, taxonomy, known):
+            _bad(raw, row, column, code, vi, en)
 
 
 def _present(raw: RawPack, part: str) -> bool:

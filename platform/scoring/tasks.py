@@ -4,6 +4,7 @@ these through the outbox (kpi_platform.jobs), so a broker outage never loses the
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 
@@ -15,6 +16,8 @@ from kpi_platform.scoring import runs
 from kpi_platform.worklog import service as worklog
 
 MAX_RECOMPUTED_MONTHS = 12
+
+log = logging.getLogger(__name__)
 
 
 def _compute(run_id: uuid.UUID) -> runs.PeriodRun:
@@ -29,7 +32,21 @@ def _compute(run_id: uuid.UUID) -> runs.PeriodRun:
         run.status, run.error = runs.RunStatus.failed, f"{type(error).__name__}: {error}"[:500]
         db.session.commit()
         raise
+    if run.kind == runs.PeriodKind.month:
+        after_month_scored(run.start)
     return run
+
+
+def after_month_scored(month: date) -> None:
+    """Let the benchmarking read model follow a scored month, through the outbox and by task name,
+    so scoring imports nothing of benchmarking; a failure there never fails the scoring."""
+    try:
+        job = jobs.schedule("benchmarking.refresh_month", label=f"benchmarking {month:%Y-%m}", month=month.isoformat())
+        db.session.commit()
+        jobs.dispatch(job)
+    except Exception:
+        db.session.rollback()
+        log.exception("the benchmarking refresh after the month %s was not scheduled", month)
 
 
 @tenant_task("scoring.compute_run")

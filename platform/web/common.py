@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from kpi_platform.errors import DomainError, Invalid
 from kpi_platform.org import access as org_access
 from kpi_platform.org import service as org
-from kpi_platform.roles import ADMIN, MANAGERS, OVERSIGHT
+from kpi_platform.roles import ADMIN, MANAGERS, OVERSIGHT, SCORING_RUNNERS
 from kpi_platform.tenancy.service import tenant_today as today
 from kpi_platform.web.i18n import current_language
 
@@ -109,6 +109,8 @@ def nav_links() -> list[tuple[str, str]]:
         links.append(("web.rollout", _("Triển khai")))
     if principal.has_any_role(ADMIN):
         links.append(("web.imports", _("Nhập gói dữ liệu")))
+    if principal.has_any_role(SCORING_RUNNERS):
+        links.append(("web.standing", _("Chúng ta đang ở đâu")))
     return links
 
 

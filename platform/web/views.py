@@ -16,7 +16,7 @@ from kpi_platform.org import service as org
 from kpi_platform.policy import LoginRequired, page, public
 from kpi_platform.roles import role_name
 from kpi_platform.tenancy import service as tenancy
-from kpi_platform.web import admin_pages, official_pages, review_pages  # noqa: F401 (their routes join bp)
+from kpi_platform.web import admin_pages, benchmarking_pages, official_pages, review_pages  # noqa: F401 (routes)
 from kpi_platform.web.blueprint import bp, swagger_ui
 from kpi_platform.web.common import home_endpoint, nav_links
 from kpi_platform.web.i18n import current_language

@@ -24,8 +24,11 @@
 -- audit_log's append-only triggers run on the shards; they touch no other table.
 SET citus.enable_unsafe_triggers TO on;
 
--- The registry (and, later, national tables without tenant_id).
+-- The registry and the national tables without tenant_id (benchmarking's taxonomy). The
+-- benchmarking refreshes stay a local table of the coordinator: only the cross-tenant door reads them.
 SELECT create_reference_table('tenants');
+SELECT create_reference_table('benchmark_taxonomy_versions');
+SELECT create_reference_table('benchmark_taxonomy_terms');
 
 -- Identity: principals anchor the colocation group.
 SELECT create_distributed_table('principals', 'tenant_id');
@@ -75,3 +78,9 @@ SELECT create_distributed_table('disciplinary_records', 'tenant_id', colocate_wi
 SELECT create_distributed_table('kpi_indicators', 'tenant_id', colocate_with => 'principals');
 SELECT create_distributed_table('kpi_values', 'tenant_id', colocate_with => 'principals');
 SELECT create_distributed_table('assigned_products', 'tenant_id', colocate_with => 'principals');
+
+-- Benchmarking: each tenant's mappings and preferences, and its published aggregates.
+SELECT create_distributed_table('benchmark_mappings', 'tenant_id', colocate_with => 'principals');
+SELECT create_distributed_table('benchmark_preferences', 'tenant_id', colocate_with => 'principals');
+SELECT create_distributed_table('benchmark_snapshots', 'tenant_id', colocate_with => 'principals');
+SELECT create_distributed_table('benchmark_cells', 'tenant_id', colocate_with => 'principals');
